@@ -1,1 +1,33 @@
+//! # icehelper-core
+//!
+//! Apache Iceberg table inspection and maintenance on [iceberg-rust](https://docs.rs/iceberg),
+//! for tables written by Spark, PyIceberg, Trino or Flink.
+//!
+//! - [`config`]: catalog configuration the way PyIceberg reads it (`.pyiceberg.yaml`,
+//!   `PYICEBERG_CATALOG__*`), with an embedded SQLite default.
+//! - [`catalog`]: SQL (SQLite/PostgreSQL, PyIceberg and Java JDBC layouts) and REST catalogs.
+//! - [`storage`]: an `object_store`-backed iceberg storage for `file://` and `s3://`.
+//! - [`inspect`]: describe a table and list its snapshots.
+//! - [`health`]: per-partition figures (as Iceberg's `partitions` metadata table) and a health score.
+//! - [`schema_diff`]: compare two schemas by field id, with compatibility verdicts.
+//! - [`quickstart`]: create a demo table with the small-files problem.
+//!
+//! ```no_run
+//! use icehelper_core::{catalog::{parse_table_ident, LakeCatalog}, config::CatalogConfig, health};
+//! # async fn run() -> icehelper_core::Result<()> {
+//! let config = CatalogConfig::resolve(None, &Default::default())?;
+//! let catalog = LakeCatalog::open(&config).await?;
+//! let table = catalog.load_table(&parse_table_ident("demo.events")?).await?;
+//! let report = health::PartitionHealth::new(&table).execute().await?;
+//! println!("score {}", report.table.score);
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
 
+pub mod catalog;
+pub mod config;
+pub mod error;
+pub mod inspect;
+pub mod storage;
+
+pub use error::{Error, Result};
