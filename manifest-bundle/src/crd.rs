@@ -116,7 +116,19 @@ impl CrdSchema {
             let schema = v
                 .pointer("/schema/openAPIV3Schema")
                 .ok_or_else(|| not_crd(&format!("version {name} has no openAPIV3Schema")))?;
-            let json_schema = to_json_schema(schema);
+            let mut json_schema = to_json_schema(schema);
+            // The API server always accepts apiVersion, kind and metadata at the root, even when
+            // a CRD's schema does not list them (Apicurio's does not).
+            if let Some(Value::Object(props)) = json_schema.get_mut("properties") {
+                for key in ["apiVersion", "kind"] {
+                    props
+                        .entry(key)
+                        .or_insert_with(|| serde_json::json!({"type": "string"}));
+                }
+                props
+                    .entry("metadata")
+                    .or_insert_with(|| serde_json::json!({"type": "object"}));
+            }
             let validator = jsonschema::draft4::options()
                 .build(&json_schema)
                 .map_err(|e| Error::SchemaCompile {
@@ -289,6 +301,13 @@ impl CrdDir {
 /// Turns a Kubernetes structural schema (OpenAPI v3.0 with `x-kubernetes-*` extensions) into a
 /// draft-4 JSON Schema; see the [module documentation](self).
 pub fn to_json_schema(schema: &Value) -> Value {
+    convert(schema, false)
+}
+
+/// `in_junctor`: the node sits under `allOf`/`anyOf`/`oneOf`/`not`, where Kubernetes structural
+/// schemas only carry value validations, so unknown fields must not be rejected there (the
+/// enclosing node's `properties` already decide which fields exist).
+fn convert(schema: &Value, in_junctor: bool) -> Value {
     let Value::Object(node) = schema else {
         return schema.clone();
     };
@@ -307,16 +326,17 @@ pub fn to_json_schema(schema: &Value) -> Value {
                         Value::Object(
                             props
                                 .iter()
-                                .map(|(name, s)| (name.clone(), to_json_schema(s)))
+                                .map(|(name, s)| (name.clone(), convert(s, in_junctor)))
                                 .collect(),
                         ),
                     );
                 }
             }
             "items" | "additionalProperties" | "not" => {
+                let junctor = in_junctor || k == "not";
                 let converted = match v {
-                    Value::Array(a) => Value::Array(a.iter().map(to_json_schema).collect()),
-                    other => to_json_schema(other),
+                    Value::Array(a) => Value::Array(a.iter().map(|x| convert(x, junctor)).collect()),
+                    other => convert(other, junctor),
                 };
                 out.insert(k.clone(), converted);
             }
@@ -327,7 +347,7 @@ pub fn to_json_schema(schema: &Value) -> Value {
                 if let Value::Array(a) = v {
                     out.insert(
                         k.clone(),
-                        Value::Array(a.iter().map(to_json_schema).collect()),
+                        Value::Array(a.iter().map(|x| convert(x, true)).collect()),
                     );
                 }
             }
@@ -355,7 +375,11 @@ pub fn to_json_schema(schema: &Value) -> Value {
             values.push(Value::Null);
         }
     }
-    if out.contains_key("properties") && !out.contains_key("additionalProperties") && !open {
+    if out.contains_key("properties")
+        && !out.contains_key("additionalProperties")
+        && !open
+        && !in_junctor
+    {
         out.insert("additionalProperties".into(), Value::Bool(false));
     }
     Value::Object(out)
@@ -467,5 +491,37 @@ mod tests {
         let err =
             CrdSchema::from_value(&json!({"kind": "ConfigMap"}), Path::new("x.yaml")).unwrap_err();
         assert!(matches!(err, Error::NotACrd { .. }), "{err}");
+    }
+
+    #[test]
+    fn one_of_branches_do_not_reject_sibling_fields() {
+        // Strimzi's trustedCertificates: `secretName` plus exactly one of certificate/pattern.
+        let schema = crd(json!({
+            "type": "object",
+            "properties": {
+                "spec": {
+                    "type": "object",
+                    "properties": {
+                        "secretName": {"type": "string"},
+                        "certificate": {"type": "string"},
+                        "pattern": {"type": "string"}
+                    },
+                    "oneOf": [
+                        {"properties": {"certificate": {}}, "required": ["certificate"]},
+                        {"properties": {"pattern": {}}, "required": ["pattern"]}
+                    ]
+                }
+            }
+        }));
+        let wrap = |spec: Value| {
+            json!({"apiVersion": "example.com/v1", "kind": "Widget",
+                   "metadata": {"name": "w"}, "spec": spec})
+        };
+        let ok = wrap(json!({"secretName": "ca", "pattern": "*.crt"}));
+        assert!(schema.violations(&ok).is_empty(), "{:?}", schema.violations(&ok));
+        let both = wrap(json!({"secretName": "ca", "pattern": "*.crt", "certificate": "ca.crt"}));
+        assert!(!schema.violations(&both).is_empty());
+        let unknown = wrap(json!({"secretName": "ca", "pattern": "*.crt", "typo": 1}));
+        assert!(!schema.violations(&unknown).is_empty());
     }
 }
