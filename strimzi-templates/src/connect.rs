@@ -230,7 +230,11 @@ impl Plugin {
             "iceberg-sink",
             &[
                 ("org.apache.iceberg", "iceberg-kafka-connect", version),
-                ("org.apache.iceberg", "iceberg-kafka-connect-transforms", version),
+                (
+                    "org.apache.iceberg",
+                    "iceberg-kafka-connect-transforms",
+                    version,
+                ),
                 ("org.apache.iceberg", "iceberg-aws-bundle", version),
             ],
         )
@@ -548,23 +552,41 @@ impl PostgresSourceBuilder {
             ("database.port".to_owned(), self.port.into()),
             ("database.dbname".to_owned(), self.dbname.clone().into()),
             ("database.user".to_owned(), user.placeholder().into()),
-            ("database.password".to_owned(), password.placeholder().into()),
+            (
+                "database.password".to_owned(),
+                password.placeholder().into(),
+            ),
             ("database.sslmode".to_owned(), "require".into()),
             ("topic.prefix".to_owned(), self.topic_prefix.clone().into()),
             ("plugin.name".to_owned(), "pgoutput".into()),
             ("slot.name".to_owned(), slot.into()),
             ("publication.name".to_owned(), publication.into()),
             ("publication.autocreate.mode".to_owned(), "filtered".into()),
-            ("table.include.list".to_owned(), self.tables.join(",").into()),
+            (
+                "table.include.list".to_owned(),
+                self.tables.join(",").into(),
+            ),
             ("heartbeat.interval.ms".to_owned(), self.heartbeat_ms.into()),
-            ("snapshot.mode".to_owned(), self.snapshot_mode.as_str().into()),
+            (
+                "snapshot.mode".to_owned(),
+                self.snapshot_mode.as_str().into(),
+            ),
             // Let Connect create the change topics with cluster defaults (RF 3, compacted).
-            ("topic.creation.default.replication.factor".to_owned(), (-1).into()),
+            (
+                "topic.creation.default.replication.factor".to_owned(),
+                (-1).into(),
+            ),
             ("topic.creation.default.partitions".to_owned(), (-1).into()),
-            ("topic.creation.default.cleanup.policy".to_owned(), "compact".into()),
+            (
+                "topic.creation.default.cleanup.policy".to_owned(),
+                "compact".into(),
+            ),
             ("tombstones.on.delete".to_owned(), true.into()),
             ("decimal.handling.mode".to_owned(), "precise".into()),
-            ("time.precision.mode".to_owned(), "adaptive_time_microseconds".into()),
+            (
+                "time.precision.mode".to_owned(),
+                "adaptive_time_microseconds".into(),
+            ),
         ]);
         converter_config(&mut config, &self.registry_url);
         connector(
@@ -670,7 +692,11 @@ impl IcebergSinkBuilder {
     }
 
     /// Secret references for S3.
-    pub fn s3_credentials(mut self, access_key_id: SecretKeyRef, secret_access_key: SecretKeyRef) -> Self {
+    pub fn s3_credentials(
+        mut self,
+        access_key_id: SecretKeyRef,
+        secret_access_key: SecretKeyRef,
+    ) -> Self {
         self.access_key = Some(access_key_id);
         self.secret_key = Some(secret_access_key);
         self
@@ -729,7 +755,9 @@ impl IcebergSinkBuilder {
     /// Validates and builds.
     pub fn build(&self) -> Result<KafkaConnector> {
         if self.topics.is_empty() {
-            return Err(Error::Empty { what: "sink topics" });
+            return Err(Error::Empty {
+                what: "sink topics",
+            });
         }
         for t in &self.topics {
             validate_topic_name(t)?;
@@ -768,10 +796,19 @@ impl IcebergSinkBuilder {
             ("topics".to_owned(), self.topics.join(",").into()),
             // Each record goes to the table its `_cdc.target` names (set by the transform).
             ("iceberg.tables.dynamic-enabled".to_owned(), true.into()),
-            ("iceberg.tables.route-field".to_owned(), "_cdc.target".into()),
+            (
+                "iceberg.tables.route-field".to_owned(),
+                "_cdc.target".into(),
+            ),
             ("iceberg.tables.auto-create-enabled".to_owned(), true.into()),
-            ("iceberg.tables.evolve-schema-enabled".to_owned(), true.into()),
-            ("iceberg.control.topic".to_owned(), self.control_topic.clone().into()),
+            (
+                "iceberg.tables.evolve-schema-enabled".to_owned(),
+                true.into(),
+            ),
+            (
+                "iceberg.control.topic".to_owned(),
+                self.control_topic.clone().into(),
+            ),
             (
                 "iceberg.control.group-id-prefix".to_owned(),
                 ICEBERG_CONTROL_GROUP_PREFIX.into(),
@@ -781,14 +818,26 @@ impl IcebergSinkBuilder {
                 self.commit_interval_ms.into(),
             ),
             ("iceberg.catalog.type".to_owned(), "rest".into()),
-            ("iceberg.catalog.uri".to_owned(), self.catalog_uri.clone().into()),
-            ("iceberg.catalog.warehouse".to_owned(), self.warehouse.clone().into()),
+            (
+                "iceberg.catalog.uri".to_owned(),
+                self.catalog_uri.clone().into(),
+            ),
+            (
+                "iceberg.catalog.warehouse".to_owned(),
+                self.warehouse.clone().into(),
+            ),
             (
                 "iceberg.catalog.io-impl".to_owned(),
                 "org.apache.iceberg.aws.s3.S3FileIO".into(),
             ),
-            ("iceberg.catalog.s3.access-key-id".to_owned(), ak.placeholder().into()),
-            ("iceberg.catalog.s3.secret-access-key".to_owned(), sk.placeholder().into()),
+            (
+                "iceberg.catalog.s3.access-key-id".to_owned(),
+                ak.placeholder().into(),
+            ),
+            (
+                "iceberg.catalog.s3.secret-access-key".to_owned(),
+                sk.placeholder().into(),
+            ),
             // Debezium envelopes become rows with a `_cdc` struct (op, ts, source offsets).
             ("transforms".to_owned(), "debezium".into()),
             (
@@ -801,12 +850,21 @@ impl IcebergSinkBuilder {
             ),
         ]);
         if let Some(endpoint) = &self.s3_endpoint {
-            config.insert("iceberg.catalog.s3.endpoint".to_owned(), endpoint.clone().into());
-            config.insert("iceberg.catalog.s3.path-style-access".to_owned(), true.into());
+            config.insert(
+                "iceberg.catalog.s3.endpoint".to_owned(),
+                endpoint.clone().into(),
+            );
+            config.insert(
+                "iceberg.catalog.s3.path-style-access".to_owned(),
+                true.into(),
+            );
         }
         if let Some(dlq) = &self.dead_letter_topic {
             config.insert("errors.tolerance".to_owned(), "all".into());
-            config.insert("errors.deadletterqueue.topic.name".to_owned(), dlq.clone().into());
+            config.insert(
+                "errors.deadletterqueue.topic.name".to_owned(),
+                dlq.clone().into(),
+            );
             config.insert(
                 "errors.deadletterqueue.context.headers.enable".to_owned(),
                 true.into(),
@@ -952,9 +1010,9 @@ impl KafkaConnectBuilder {
         }
         for p in &self.plugins {
             let ok = p.name.len() >= 2
-                && p.name
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+                && p.name.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'
+                })
                 && !p.name.starts_with(['-', '_'])
                 && !p.name.ends_with(['-', '_']);
             if !ok {
@@ -1015,7 +1073,10 @@ impl KafkaConnectBuilder {
         .with_label(CLUSTER_LABEL, &self.cluster)
         .with_annotation("strimzi.io/use-connector-resources", "true");
 
-        let labels = Some(BTreeMap::from([(PART_OF_LABEL.to_owned(), PART_OF.to_owned())]));
+        let labels = Some(BTreeMap::from([(
+            PART_OF_LABEL.to_owned(),
+            PART_OF.to_owned(),
+        )]));
         let role_name = format!("{}-connect-secrets", self.name);
         let role = (!self.secrets.is_empty()).then(|| Role {
             metadata: ObjectMeta {
@@ -1077,7 +1138,11 @@ impl ConnectCluster {
             out.push(with_type_meta(r, "rbac.authorization.k8s.io/v1", "Role")?);
         }
         if let Some(b) = &self.secrets_role_binding {
-            out.push(with_type_meta(b, "rbac.authorization.k8s.io/v1", "RoleBinding")?);
+            out.push(with_type_meta(
+                b,
+                "rbac.authorization.k8s.io/v1",
+                "RoleBinding",
+            )?);
         }
         out.push(self.connect.to_value()?);
         Ok(out)
@@ -1100,7 +1165,13 @@ mod tests {
             .replicas(0)
             .build()
             .unwrap_err();
-        assert!(matches!(err, Error::TooFew { what: "KafkaConnect replicas", .. }));
+        assert!(matches!(
+            err,
+            Error::TooFew {
+                what: "KafkaConnect replicas",
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -1115,17 +1186,29 @@ mod tests {
         assert_eq!(v["spec"]["offsetStorageTopic"], "cdc-connect-offsets");
         assert!(v["spec"]["config"].get("group.id").is_none());
         assert_eq!(v["spec"]["authentication"]["type"], "tls");
-        assert_eq!(v["spec"]["authentication"]["certificateAndKey"]["secretName"], "cdc");
+        assert_eq!(
+            v["spec"]["authentication"]["certificateAndKey"]["secretName"],
+            "cdc"
+        );
         let scram = KafkaClusterBuilder::new("lake")
             .client_auth(ClientAuth::ScramSha512)
             .build()
             .unwrap();
-        let c2 = KafkaConnectBuilder::new("cdc", &scram, "kafka").image("x/y:1").build().unwrap();
+        let c2 = KafkaConnectBuilder::new("cdc", &scram, "kafka")
+            .image("x/y:1")
+            .build()
+            .unwrap();
         let v2 = c2.connect.to_value().unwrap();
         assert_eq!(v2["spec"]["authentication"]["type"], "scram-sha-512");
-        assert_eq!(v2["spec"]["authentication"]["passwordSecret"]["secretName"], "cdc");
+        assert_eq!(
+            v2["spec"]["authentication"]["passwordSecret"]["secretName"],
+            "cdc"
+        );
         let role = c.secrets_role.unwrap();
-        assert_eq!(role.rules.unwrap()[0].resource_names, Some(vec!["pg".to_owned()]));
+        assert_eq!(
+            role.rules.unwrap()[0].resource_names,
+            Some(vec!["pg".to_owned()])
+        );
     }
 
     #[test]
@@ -1148,6 +1231,12 @@ mod tests {
             .tables(&["orders"])
             .build()
             .unwrap_err();
-        assert!(matches!(err, Error::InvalidValue { what: "captured table", .. }));
+        assert!(matches!(
+            err,
+            Error::InvalidValue {
+                what: "captured table",
+                ..
+            }
+        ));
     }
 }

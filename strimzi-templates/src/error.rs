@@ -31,7 +31,9 @@ pub enum Error {
         name: String,
     },
     /// A listener port is outside the range Strimzi accepts (9092 and up, but not 9404 or 9999).
-    #[error("invalid listener port {port}: Strimzi requires a port >= 9092 other than 9404 and 9999")]
+    #[error(
+        "invalid listener port {port}: Strimzi requires a port >= 9092 other than 9404 and 9999"
+    )]
     InvalidListenerPort {
         /// The rejected port.
         port: u16,
@@ -88,6 +90,9 @@ pub enum Error {
         /// Why.
         reason: &'static str,
     },
+    /// Rendering or validating a bundle failed.
+    #[error(transparent)]
+    Bundle(#[from] manifest_bundle::Error),
     /// Serialising a resource failed.
     #[error("failed to serialise {what}: {source}")]
     Serialize {

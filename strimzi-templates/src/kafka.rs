@@ -519,7 +519,13 @@ impl KafkaClusterBuilder {
         self
     }
 
-    fn pool(&self, name: &str, replicas: u32, roles: Vec<NodeRole>, res: &Resources) -> KafkaNodePool {
+    fn pool(
+        &self,
+        name: &str,
+        replicas: u32,
+        roles: Vec<NodeRole>,
+        res: &Resources,
+    ) -> KafkaNodePool {
         CustomResource::new(
             STRIMZI_API_VERSION,
             "KafkaNodePool",
@@ -581,7 +587,9 @@ impl KafkaClusterBuilder {
             return Err(replication("both must be at least 1"));
         }
         if self.replication_factor > brokers {
-            return Err(replication("the replication factor exceeds the broker count"));
+            return Err(replication(
+                "the replication factor exceeds the broker count",
+            ));
         }
         if self.min_insync_replicas > self.replication_factor {
             return Err(replication(
@@ -611,7 +619,12 @@ impl KafkaClusterBuilder {
                     vec![NodeRole::Controller],
                     &self.controller_resources,
                 ),
-                self.pool("broker", brokers, vec![NodeRole::Broker], &self.broker_resources),
+                self.pool(
+                    "broker",
+                    brokers,
+                    vec![NodeRole::Broker],
+                    &self.broker_resources,
+                ),
             ],
             Topology::DualRole { nodes } => vec![self.pool(
                 "dual-role",
@@ -727,7 +740,10 @@ impl KafkaCluster {
     pub fn objects(&self) -> Result<Vec<Value>> {
         let mut out = Vec::new();
         if let Some(cm) = &self.metrics_config {
-            out.push(to_value("ConfigMap", &with_type_meta(cm, "v1", "ConfigMap")?)?);
+            out.push(to_value(
+                "ConfigMap",
+                &with_type_meta(cm, "v1", "ConfigMap")?,
+            )?);
         }
         for pool in &self.node_pools {
             out.push(pool.to_value()?);
@@ -738,7 +754,11 @@ impl KafkaCluster {
 }
 
 /// Serialises a k8s-openapi object and adds `apiVersion`/`kind`.
-pub(crate) fn with_type_meta<T: Serialize>(obj: &T, api_version: &str, kind: &str) -> Result<Value> {
+pub(crate) fn with_type_meta<T: Serialize>(
+    obj: &T,
+    api_version: &str,
+    kind: &str,
+) -> Result<Value> {
     let mut v = to_value(kind, obj)?;
     if let Value::Object(map) = &mut v {
         map.insert("apiVersion".to_owned(), Value::from(api_version));
@@ -760,14 +780,27 @@ mod tests {
             })
             .build()
             .unwrap_err();
-        assert!(matches!(err, Error::TooFew { what: "broker replicas", value: 0, .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                Error::TooFew {
+                    what: "broker replicas",
+                    value: 0,
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 
     #[test]
     fn unknown_listener_type_is_typed_error() {
         let err = "external".parse::<ListenerType>().unwrap_err();
         assert!(matches!(err, Error::UnknownListenerType { ref value, .. } if value == "external"));
-        assert_eq!("cluster-ip".parse::<ListenerType>().unwrap(), ListenerType::ClusterIp);
+        assert_eq!(
+            "cluster-ip".parse::<ListenerType>().unwrap(),
+            ListenerType::ClusterIp
+        );
     }
 
     #[test]
@@ -788,8 +821,14 @@ mod tests {
             .topology(Topology::DualRole { nodes: 1 })
             .build()
             .unwrap_err();
-        assert!(matches!(err, Error::Replication { brokers: 1, .. }), "{err}");
-        let err = KafkaClusterBuilder::new("lake").replication(3, 4).build().unwrap_err();
+        assert!(
+            matches!(err, Error::Replication { brokers: 1, .. }),
+            "{err}"
+        );
+        let err = KafkaClusterBuilder::new("lake")
+            .replication(3, 4)
+            .build()
+            .unwrap_err();
         assert!(matches!(err, Error::Replication { .. }));
     }
 
@@ -800,7 +839,13 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(c.node_pools.len(), 1);
-        assert_eq!(c.node_pools[0].spec.roles, vec![NodeRole::Controller, NodeRole::Broker]);
-        assert_eq!(c.node_pools[0].metadata.labels.as_ref().unwrap()[CLUSTER_LABEL], "lake");
+        assert_eq!(
+            c.node_pools[0].spec.roles,
+            vec![NodeRole::Controller, NodeRole::Broker]
+        );
+        assert_eq!(
+            c.node_pools[0].metadata.labels.as_ref().unwrap()[CLUSTER_LABEL],
+            "lake"
+        );
     }
 }

@@ -38,7 +38,10 @@ impl<S: Serialize> CustomResource<S> {
             kind: kind.to_owned(),
             metadata: ObjectMeta {
                 name: Some(name.to_owned()),
-                labels: Some(BTreeMap::from([(PART_OF_LABEL.to_owned(), PART_OF.to_owned())])),
+                labels: Some(BTreeMap::from([(
+                    PART_OF_LABEL.to_owned(),
+                    PART_OF.to_owned(),
+                )])),
                 ..ObjectMeta::default()
             },
             spec,

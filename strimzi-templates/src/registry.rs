@@ -321,13 +321,31 @@ impl ConfluentRegistry {
             plain("SCHEMA_REGISTRY_KAFKASTORE_SECURITY_PROTOCOL", "SSL"),
             plain("SCHEMA_REGISTRY_KAFKASTORE_TOPIC", CONFLUENT_TOPIC),
             plain("SCHEMA_REGISTRY_KAFKASTORE_GROUP_ID", name),
-            plain("SCHEMA_REGISTRY_KAFKASTORE_SSL_TRUSTSTORE_LOCATION", "/etc/kafka-ca/ca.p12"),
+            plain(
+                "SCHEMA_REGISTRY_KAFKASTORE_SSL_TRUSTSTORE_LOCATION",
+                "/etc/kafka-ca/ca.p12",
+            ),
             plain("SCHEMA_REGISTRY_KAFKASTORE_SSL_TRUSTSTORE_TYPE", "PKCS12"),
-            secret("SCHEMA_REGISTRY_KAFKASTORE_SSL_TRUSTSTORE_PASSWORD", &ca, "ca.password"),
-            plain("SCHEMA_REGISTRY_KAFKASTORE_SSL_KEYSTORE_LOCATION", "/etc/kafka-user/user.p12"),
+            secret(
+                "SCHEMA_REGISTRY_KAFKASTORE_SSL_TRUSTSTORE_PASSWORD",
+                &ca,
+                "ca.password",
+            ),
+            plain(
+                "SCHEMA_REGISTRY_KAFKASTORE_SSL_KEYSTORE_LOCATION",
+                "/etc/kafka-user/user.p12",
+            ),
             plain("SCHEMA_REGISTRY_KAFKASTORE_SSL_KEYSTORE_TYPE", "PKCS12"),
-            secret("SCHEMA_REGISTRY_KAFKASTORE_SSL_KEYSTORE_PASSWORD", user, "user.password"),
-            secret("SCHEMA_REGISTRY_KAFKASTORE_SSL_KEY_PASSWORD", user, "user.password"),
+            secret(
+                "SCHEMA_REGISTRY_KAFKASTORE_SSL_KEYSTORE_PASSWORD",
+                user,
+                "user.password",
+            ),
+            secret(
+                "SCHEMA_REGISTRY_KAFKASTORE_SSL_KEY_PASSWORD",
+                user,
+                "user.password",
+            ),
         ];
         let volume = |vname: &str, secret: &str| Volume {
             name: vname.to_owned(),
@@ -452,7 +470,13 @@ mod tests {
             1,
         )
         .unwrap_err();
-        assert!(matches!(err, Error::InvalidValue { what: "registry storage", .. }));
+        assert!(matches!(
+            err,
+            Error::InvalidValue {
+                what: "registry storage",
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -471,6 +495,9 @@ mod tests {
         .unwrap();
         let v = r.to_value().unwrap();
         assert_eq!(v["spec"]["app"]["storage"]["type"], "postgresql");
-        assert_eq!(v["spec"]["app"]["storage"]["sql"]["dataSource"]["password"]["name"], "registry-db");
+        assert_eq!(
+            v["spec"]["app"]["storage"]["sql"]["dataSource"]["password"]["name"],
+            "registry-db"
+        );
     }
 }

@@ -58,9 +58,17 @@ pub fn is_credential_key(key: &str) -> bool {
     if k.starts_with("config.providers") {
         return false;
     }
-    ["password", "secret", "access-key", "access_key", "token", "credential", "sasl.jaas.config"]
-        .iter()
-        .any(|needle| k.contains(needle))
+    [
+        "password",
+        "secret",
+        "access-key",
+        "access_key",
+        "token",
+        "credential",
+        "sasl.jaas.config",
+    ]
+    .iter()
+    .any(|needle| k.contains(needle))
 }
 
 /// Fails when a credential-looking key has a value that is not a config-provider placeholder.

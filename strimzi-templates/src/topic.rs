@@ -56,7 +56,13 @@ pub fn validate_topic_name(name: &str) -> Result<()> {
 fn resource_name(topic: &str) -> Result<String> {
     let name: String = topic
         .chars()
-        .map(|c| if c == '_' { '-' } else { c.to_ascii_lowercase() })
+        .map(|c| {
+            if c == '_' {
+                '-'
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
         .collect();
     let name = name.trim_matches(|c| c == '-' || c == '.').to_owned();
     validate_subdomain("KafkaTopic", &name)?;
@@ -211,7 +217,10 @@ mod tests {
     fn kafka_rejects_these_names() {
         for bad in ["", ".", "..", "orders topic", "ördersß", &"x".repeat(250)] {
             let err = TopicBuilder::new("lake", bad).build().unwrap_err();
-            assert!(matches!(err, Error::InvalidTopicName { .. }), "{bad}: {err}");
+            assert!(
+                matches!(err, Error::InvalidTopicName { .. }),
+                "{bad}: {err}"
+            );
         }
     }
 
@@ -228,13 +237,24 @@ mod tests {
 
     #[test]
     fn zero_partitions_rejected() {
-        let err = TopicBuilder::new("lake", "t").partitions(0).build().unwrap_err();
-        assert!(matches!(err, Error::TooFew { what: "partitions", .. }));
+        let err = TopicBuilder::new("lake", "t")
+            .partitions(0)
+            .build()
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            Error::TooFew {
+                what: "partitions",
+                ..
+            }
+        ));
     }
 
     #[test]
     fn schema_history_keeps_forever() {
-        let t = TopicBuilder::schema_history("lake", "schema-history.inventory").build().unwrap();
+        let t = TopicBuilder::schema_history("lake", "schema-history.inventory")
+            .build()
+            .unwrap();
         assert_eq!(t.spec.partitions, 1);
         assert_eq!(t.spec.config["retention.ms"], -1);
     }

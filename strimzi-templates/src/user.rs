@@ -174,7 +174,11 @@ impl UserBuilder {
     /// Consume `topics` as consumer group `group`: Read+Describe on each topic, Read on the group.
     pub fn consumer_group(mut self, group: &str, topics: &[&str]) -> Self {
         for t in topics {
-            self.topic(t, PatternType::Literal, &[Operation::Read, Operation::Describe]);
+            self.topic(
+                t,
+                PatternType::Literal,
+                &[Operation::Read, Operation::Describe],
+            );
         }
         self.group(group, PatternType::Literal);
         self
@@ -183,7 +187,11 @@ impl UserBuilder {
     /// Produce to `topics`: Write+Describe.
     pub fn producer(mut self, topics: &[&str]) -> Self {
         for t in topics {
-            self.topic(t, PatternType::Literal, &[Operation::Write, Operation::Describe]);
+            self.topic(
+                t,
+                PatternType::Literal,
+                &[Operation::Write, Operation::Describe],
+            );
         }
         self
     }
@@ -220,7 +228,11 @@ impl UserBuilder {
     /// A sink connector named `connector` reading `topics` (Connect's group is `connect-<name>`).
     pub fn sink_connector(mut self, connector: &str, topics: &[&str]) -> Self {
         for t in topics {
-            self.topic(t, PatternType::Literal, &[Operation::Read, Operation::Describe]);
+            self.topic(
+                t,
+                PatternType::Literal,
+                &[Operation::Read, Operation::Describe],
+            );
         }
         self.group(&format!("connect-{connector}"), PatternType::Literal);
         self
@@ -228,7 +240,12 @@ impl UserBuilder {
 
     /// The Iceberg sink's control topic, control consumer groups (by prefix) and
     /// transactional ids (prefixed by the connector name).
-    pub fn iceberg_control(mut self, connector: &str, control_topic: &str, group_prefix: &str) -> Self {
+    pub fn iceberg_control(
+        mut self,
+        connector: &str,
+        control_topic: &str,
+        group_prefix: &str,
+    ) -> Self {
         self.topic(
             control_topic,
             PatternType::Literal,
@@ -251,7 +268,9 @@ impl UserBuilder {
             return Err(self.errors.remove(0));
         }
         if self.acls.is_empty() {
-            return Err(Error::Empty { what: "KafkaUser ACLs" });
+            return Err(Error::Empty {
+                what: "KafkaUser ACLs",
+            });
         }
         Ok(CustomResource::new(
             STRIMZI_API_VERSION,
@@ -280,9 +299,14 @@ mod tests {
             .build()
             .unwrap();
         let acls = &u.spec.authorization.acls;
-        assert_eq!(acls[0].operations, vec![Operation::Read, Operation::Describe]);
+        assert_eq!(
+            acls[0].operations,
+            vec![Operation::Read, Operation::Describe]
+        );
         assert_eq!(acls[1].resource.type_, AclResourceType::Group);
-        assert!(acls.iter().all(|a| !a.operations.contains(&Operation::Write)));
+        assert!(acls
+            .iter()
+            .all(|a| !a.operations.contains(&Operation::Write)));
     }
 
     #[test]
@@ -296,6 +320,8 @@ mod tests {
 
     #[test]
     fn user_without_acls_is_error() {
-        assert!(UserBuilder::new("lake", "w", ClientAuth::Tls).build().is_err());
+        assert!(UserBuilder::new("lake", "w", ClientAuth::Tls)
+            .build()
+            .is_err());
     }
 }
