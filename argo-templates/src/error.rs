@@ -60,6 +60,9 @@ pub enum Error {
         /// Why.
         reason: &'static str,
     },
+    /// Rendering a bundle failed.
+    #[error(transparent)]
+    Bundle(#[from] manifest_bundle::Error),
     /// Serialising a resource failed.
     #[error("failed to serialise {what}: {source}")]
     Serialize {
