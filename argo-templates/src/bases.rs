@@ -46,8 +46,16 @@ pub fn workflow_library() -> Result<Bundle> {
         ),
     );
     b.push(&crate::with_type_meta(&sa, "v1", "ServiceAccount")?)?;
-    b.push(&crate::with_type_meta(&role, "rbac.authorization.k8s.io/v1", "Role")?)?;
-    b.push(&crate::with_type_meta(&binding, "rbac.authorization.k8s.io/v1", "RoleBinding")?)?;
+    b.push(&crate::with_type_meta(
+        &role,
+        "rbac.authorization.k8s.io/v1",
+        "Role",
+    )?)?;
+    b.push(&crate::with_type_meta(
+        &binding,
+        "rbac.authorization.k8s.io/v1",
+        "RoleBinding",
+    )?)?;
     b.push(&library::icehelper_template())?;
     b.push(&library::spark_jobs_template()?)?;
     b.push(&library::notify_template())?;
@@ -63,7 +71,11 @@ pub fn daily_aggregation() -> Result<Bundle> {
          not retried). CronWorkflow at 02:00 Etc/UTC, `concurrencyPolicy: Forbid`. Needs `workflow-library`.\n"
             .to_owned(),
     );
-    b.push(&pipelines::daily_aggregation("raw_inventory.orders", "marts.daily_orders", 0.8)?)?;
+    b.push(&pipelines::daily_aggregation(
+        "raw_inventory.orders",
+        "marts.daily_orders",
+        0.8,
+    )?)?;
     b.push(
         &CronWorkflowBuilder::new("daily-aggregation", "daily-aggregation")
             .schedule("0 2 * * *")

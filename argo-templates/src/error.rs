@@ -13,7 +13,9 @@ pub enum Error {
         reason: String,
     },
     /// A timezone that is not an IANA name.
-    #[error("invalid timezone `{timezone}`: expected an IANA name such as `Etc/UTC` or `Europe/Berlin`")]
+    #[error(
+        "invalid timezone `{timezone}`: expected an IANA name such as `Etc/UTC` or `Europe/Berlin`"
+    )]
     InvalidTimezone {
         /// The rejected value.
         timezone: String,

@@ -83,7 +83,10 @@ pub const OUTPUT_JSON: &str = "json";
 /// where `.` in the key becomes `__` and `-` becomes `_` (e.g. `s3.access-key-id` →
 /// `PYICEBERG_CATALOG__LAKE__S3__ACCESS_KEY_ID`).
 pub fn catalog_env(catalog: &str, key: &str) -> String {
-    let key = key.replace('.', "__").replace('-', "_").to_ascii_uppercase();
+    let key = key
+        .replace('.', "__")
+        .replace('-', "_")
+        .to_ascii_uppercase();
     format!("PYICEBERG_CATALOG__{}__{key}", catalog.to_ascii_uppercase())
 }
 

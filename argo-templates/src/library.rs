@@ -41,12 +41,9 @@ pub const S3_ENDPOINT: &str = "http://minio.lakehouse.svc:9000";
 pub fn validate_table(table: &str) -> Result<()> {
     let parts: Vec<&str> = table.split('.').collect();
     let ok = parts.len() >= 2
-        && parts.iter().all(|p| {
-            !p.is_empty()
-                && p
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_')
-        });
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
     if ok {
         Ok(())
     } else {
@@ -76,7 +73,11 @@ pub fn validate_name(what: &'static str, name: &str) -> Result<()> {
     }
 }
 
-pub(crate) fn workflow_template(name: &str, component: &str, spec: WorkflowSpec) -> WorkflowTemplate {
+pub(crate) fn workflow_template(
+    name: &str,
+    component: &str,
+    spec: WorkflowSpec,
+) -> WorkflowTemplate {
     ArgoObject {
         api_version: ARGO_API_VERSION.to_owned(),
         kind: "WorkflowTemplate".to_owned(),
@@ -151,7 +152,11 @@ fn icehelper_step(verb: &str, extra: &[(&str, &str, &str)]) -> Template {
         "{{inputs.parameters.table}}".to_owned(),
     ];
     for (flag, param, default) in extra {
-        params.push(Parameter::with_default(param, default, &format!("`{flag}`")));
+        params.push(Parameter::with_default(
+            param,
+            default,
+            &format!("`{flag}`"),
+        ));
         args.push((*flag).to_owned());
         args.push(format!("{{{{inputs.parameters.{param}}}}}"));
     }
@@ -167,7 +172,10 @@ fn icehelper_step(verb: &str, extra: &[(&str, &str, &str)]) -> Template {
             args,
             env: vec![
                 plain_env(&icehelper::catalog_env(CATALOG, "s3.endpoint"), S3_ENDPOINT),
-                plain_env(&icehelper::catalog_env(CATALOG, "s3.path-style-access"), "true"),
+                plain_env(
+                    &icehelper::catalog_env(CATALOG, "s3.path-style-access"),
+                    "true",
+                ),
                 secret_env(
                     &icehelper::catalog_env(CATALOG, "s3.access-key-id"),
                     S3_SECRET,
@@ -284,10 +292,11 @@ pub fn spark_application(job: &SparkJob) -> Value {
 }
 
 fn spark_step(job: &SparkJob) -> Result<Template> {
-    let manifest = serde_norway::to_string(&spark_application(job)).map_err(|e| Error::Serialize {
-        what: format!("SparkApplication {}", job.name),
-        source: serde_json::Error::io(std::io::Error::other(e.to_string())),
-    })?;
+    let manifest =
+        serde_norway::to_string(&spark_application(job)).map_err(|e| Error::Serialize {
+            what: format!("SparkApplication {}", job.name),
+            source: serde_json::Error::io(std::io::Error::other(e.to_string())),
+        })?;
     Ok(Template {
         name: job.name.to_owned(),
         inputs: Some(Inputs {
@@ -389,7 +398,11 @@ pub fn rbac() -> (ServiceAccount, Role, RoleBinding) {
                 &["create", "get", "list", "watch", "delete"],
             ),
             rule("kafka.strimzi.io", &["kafkaconnectors"], &["get", "patch"]),
-            rule("argoproj.io", &["workflowtaskresults"], &["create", "patch"]),
+            rule(
+                "argoproj.io",
+                &["workflowtaskresults"],
+                &["create", "patch"],
+            ),
         ]),
     };
     let binding = RoleBinding {

@@ -51,7 +51,7 @@ pub struct WorkflowSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ttl_strategy: Option<TtlStrategy>,
     /// Pod cleanup.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "podGC", skip_serializing_if = "Option::is_none")]
     pub pod_gc: Option<PodGc>,
     /// Run a `WorkflowTemplate` (CronWorkflows).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -346,7 +346,13 @@ impl RetryStrategy {
 /// Labels on every object.
 pub fn labels(component: &str) -> BTreeMap<String, String> {
     BTreeMap::from([
-        ("app.kubernetes.io/part-of".to_owned(), "data-tier".to_owned()),
-        ("app.kubernetes.io/component".to_owned(), component.to_owned()),
+        (
+            "app.kubernetes.io/part-of".to_owned(),
+            "data-tier".to_owned(),
+        ),
+        (
+            "app.kubernetes.io/component".to_owned(),
+            component.to_owned(),
+        ),
     ])
 }

@@ -10,7 +10,7 @@ use crate::library::{
     NOTIFY_TEMPLATE, SERVICE_ACCOUNT, SPARK_TEMPLATE,
 };
 use crate::model::{
-    labels, Arguments, ArgoObject, CronWorkflow, CronWorkflowSpec, Dag, DagTask, Inputs, Outputs,
+    labels, ArgoObject, Arguments, CronWorkflow, CronWorkflowSpec, Dag, DagTask, Inputs, Outputs,
     Parameter, PodGc, ResourceTemplate, Template, TemplateRef, TtlStrategy, ValueFrom,
     WorkflowSpec, WorkflowTemplate, WorkflowTemplateRef, ARGO_API_VERSION,
 };
@@ -125,7 +125,7 @@ impl CronWorkflowBuilder {
                     workflow_template_ref: Some(WorkflowTemplateRef {
                         name: self.template,
                     }),
-                    arguments: (!self.arguments.is_empty()).then(|| Arguments {
+                    arguments: (!self.arguments.is_empty()).then_some(Arguments {
                         parameters: self.arguments,
                     }),
                     ..WorkflowSpec::default()
@@ -141,7 +141,13 @@ fn args(pairs: &[(&str, &str)]) -> Option<Arguments> {
     })
 }
 
-fn task(name: &str, template: &str, tmpl: &str, depends: Option<&str>, a: &[(&str, &str)]) -> DagTask {
+fn task(
+    name: &str,
+    template: &str,
+    tmpl: &str,
+    depends: Option<&str>,
+    a: &[(&str, &str)],
+) -> DagTask {
     DagTask {
         name: name.to_owned(),
         template_ref: Some(TemplateRef {
@@ -158,7 +164,12 @@ fn notify_task() -> DagTask {
     task("notify", NOTIFY_TEMPLATE, "notify", None, &[])
 }
 
-fn pipeline(name: &str, params: Vec<Parameter>, mut templates: Vec<Template>, exit_tasks: Vec<DagTask>) -> WorkflowTemplate {
+fn pipeline(
+    name: &str,
+    params: Vec<Parameter>,
+    mut templates: Vec<Template>,
+    exit_tasks: Vec<DagTask>,
+) -> WorkflowTemplate {
     templates.push(Template {
         name: "exit-handler".to_owned(),
         dag: Some(Dag { tasks: exit_tasks }),
@@ -200,7 +211,11 @@ fn wp(name: &str) -> String {
 
 /// `daily-aggregation`: spark-templates' `aggregation-batch` for one date, then
 /// `icehelper partition-health --fail-under` on the output table.
-pub fn daily_aggregation(source_table: &str, target_table: &str, fail_under: f64) -> Result<WorkflowTemplate> {
+pub fn daily_aggregation(
+    source_table: &str,
+    target_table: &str,
+    fail_under: f64,
+) -> Result<WorkflowTemplate> {
     validate_table(source_table)?;
     validate_table(target_table)?;
     if !(0.0..=1.0).contains(&fail_under) {
@@ -214,7 +229,10 @@ pub fn daily_aggregation(source_table: &str, target_table: &str, fail_under: f64
     Ok(pipeline(
         "daily-aggregation",
         vec![
-            Parameter::required("date", "Date to aggregate, YYYY-MM-DD (the CronWorkflow passes the scheduled date)"),
+            Parameter::required(
+                "date",
+                "Date to aggregate, YYYY-MM-DD (the CronWorkflow passes the scheduled date)",
+            ),
             Parameter::value("source-table", source_table),
             Parameter::value("target-table", target_table),
             Parameter::value("fail-under", &fail_under.to_string()),
@@ -236,7 +254,10 @@ pub fn daily_aggregation(source_table: &str, target_table: &str, fail_under: f64
                 ICEHELPER_TEMPLATE,
                 verbs::PARTITION_HEALTH,
                 Some("aggregate"),
-                &[("table", &wp("target-table")), ("fail-under", &wp("fail-under"))],
+                &[
+                    ("table", &wp("target-table")),
+                    ("fail-under", &wp("fail-under")),
+                ],
             ),
         ])],
         vec![notify_task()],
@@ -245,11 +266,17 @@ pub fn daily_aggregation(source_table: &str, target_table: &str, fail_under: f64
 
 /// `ml-feature-prep`: point-in-time-correct features into a feature table, then compaction,
 /// manifest rewrite and snapshot expiry on it.
-pub fn ml_feature_prep(entity_table: &str, source_tables: &[&str], feature_table: &str) -> Result<WorkflowTemplate> {
+pub fn ml_feature_prep(
+    entity_table: &str,
+    source_tables: &[&str],
+    feature_table: &str,
+) -> Result<WorkflowTemplate> {
     validate_table(entity_table)?;
     validate_table(feature_table)?;
     if source_tables.is_empty() {
-        return Err(Error::Empty { what: "source tables" });
+        return Err(Error::Empty {
+            what: "source tables",
+        });
     }
     for t in source_tables {
         validate_table(t)?;
@@ -259,7 +286,10 @@ pub fn ml_feature_prep(entity_table: &str, source_tables: &[&str], feature_table
     Ok(pipeline(
         "ml-feature-prep",
         vec![
-            Parameter::required("as-of", "Cut-off date, YYYY-MM-DD: only events with event time before it are used"),
+            Parameter::required(
+                "as-of",
+                "Cut-off date, YYYY-MM-DD: only events with event time before it are used",
+            ),
             Parameter::value("entity-table", entity_table),
             Parameter::value("source-tables", &source_tables.join(",")),
             Parameter::value("feature-table", feature_table),
@@ -279,9 +309,27 @@ pub fn ml_feature_prep(entity_table: &str, source_tables: &[&str], feature_table
                     ("as-of", &wp("as-of")),
                 ],
             ),
-            task("compact", ICEHELPER_TEMPLATE, verbs::COMPACT, Some("features"), &[("table", &ft)]),
-            task("rewrite-manifests", ICEHELPER_TEMPLATE, verbs::REWRITE_MANIFESTS, Some("compact"), &[("table", &ft)]),
-            task("expire-snapshots", ICEHELPER_TEMPLATE, verbs::EXPIRE_SNAPSHOTS, Some("rewrite-manifests"), &[("table", &ft)]),
+            task(
+                "compact",
+                ICEHELPER_TEMPLATE,
+                verbs::COMPACT,
+                Some("features"),
+                &[("table", &ft)],
+            ),
+            task(
+                "rewrite-manifests",
+                ICEHELPER_TEMPLATE,
+                verbs::REWRITE_MANIFESTS,
+                Some("compact"),
+                &[("table", &ft)],
+            ),
+            task(
+                "expire-snapshots",
+                ICEHELPER_TEMPLATE,
+                verbs::EXPIRE_SNAPSHOTS,
+                Some("rewrite-manifests"),
+                &[("table", &ft)],
+            ),
         ])],
         vec![notify_task()],
     ))
@@ -309,7 +357,12 @@ fn connector_state(name: &str, state: &str) -> Template {
 /// `cdc-backfill`: pause the live sink connector, replay Kafka from a timestamp into an Iceberg
 /// branch with a bounded SparkApplication, verify counts, publish (fast-forward), resume. The
 /// exit handler resumes the connector when the workflow did not succeed.
-pub fn cdc_backfill(connector: &str, topics: &[&str], target_table: &str, consumer_group: &str) -> Result<WorkflowTemplate> {
+pub fn cdc_backfill(
+    connector: &str,
+    topics: &[&str],
+    target_table: &str,
+    consumer_group: &str,
+) -> Result<WorkflowTemplate> {
     validate_name("KafkaConnector", connector)?;
     validate_table(target_table)?;
     if topics.is_empty() {
@@ -343,7 +396,10 @@ pub fn cdc_backfill(connector: &str, topics: &[&str], target_table: &str, consum
     Ok(pipeline(
         "cdc-backfill",
         vec![
-            Parameter::required("from-timestamp", "Replay from this time (epoch milliseconds), by Kafka offsets-for-times"),
+            Parameter::required(
+                "from-timestamp",
+                "Replay from this time (epoch milliseconds), by Kafka offsets-for-times",
+            ),
             Parameter::value("connector", connector),
             Parameter::value("topics", &topics.join(",")),
             Parameter::value("target-table", target_table),
@@ -433,9 +489,14 @@ pub fn iceberg_maintenance(tables: &[&str]) -> Result<WorkflowTemplate> {
             Template {
                 name: "maintain-table".to_owned(),
                 inputs: Some(Inputs {
-                    parameters: vec![Parameter::required("table", "Iceberg table, `namespace.table`")],
+                    parameters: vec![Parameter::required(
+                        "table",
+                        "Iceberg table, `namespace.table`",
+                    )],
                 }),
-                outputs: Some(Outputs { parameters: outputs }),
+                outputs: Some(Outputs {
+                    parameters: outputs,
+                }),
                 dag: Some(Dag { tasks }),
                 ..Template::default()
             },
