@@ -504,3 +504,40 @@ pub fn iceberg_maintenance(tables: &[&str]) -> Result<WorkflowTemplate> {
         vec![notify_task()],
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_cron_is_typed_error() {
+        let err = CronWorkflowBuilder::new("a", "b")
+            .schedule("0 25 * * *")
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidCron { .. }), "{err}");
+        let err = CronWorkflowBuilder::new("a", "b").build().unwrap_err();
+        assert!(matches!(err, Error::Empty { what: "schedules" }));
+        let err = CronWorkflowBuilder::new("a", "b")
+            .schedule("@daily")
+            .timezone("Mars/Olympus Mons")
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidTimezone { .. }));
+    }
+
+    #[test]
+    fn bad_tables_are_typed_errors() {
+        assert!(matches!(
+            iceberg_maintenance(&["orders"]).unwrap_err(),
+            Error::InvalidTable { .. }
+        ));
+        assert!(matches!(
+            daily_aggregation("a.b", "c.d", 1.5).unwrap_err(),
+            Error::InvalidValue {
+                what: "fail-under",
+                ..
+            }
+        ));
+    }
+}
