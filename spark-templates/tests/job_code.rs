@@ -1,6 +1,5 @@
 //! The job code runs: aggregation-batch, partition-rebuild, iceberg-maintenance and cdc-to-iceberg's
-//! merge in a local Spark 3.5 + Iceberg 1.10 (JDBC catalog on SQLite); dbt-runner parses and runs
-//! its example project when a dbt venv is available.
+//! merge in a local Spark 3.5 + Iceberg 1.10 (JDBC catalog on SQLite).
 //!
 //! Needs `DATA_TIER_SPARK_PYTHON` (python of the Spark oracle venv) and `DATA_TIER_SPARK_SQL`
 //! (`spark_sql.py`); see tests/README.
@@ -9,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use spark_templates::prelude::*;
-use spark_templates::{defaults, JobBundle};
+use spark_templates::JobBundle;
 
 fn env_path(var: &str, what: &str) -> PathBuf {
     match std::env::var_os(var) {
@@ -38,7 +37,9 @@ fn write(root: &Path, job: JobBundle) {
 }
 
 fn run(cmd: &mut Command, what: &str) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: cannot start: {e}"));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot start: {e}"));
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
@@ -50,7 +51,10 @@ fn run(cmd: &mut Command, what: &str) -> String {
 
 #[test]
 fn job_code_runs_in_local_spark() {
-    let python = env_path("DATA_TIER_SPARK_PYTHON", "the python of the Spark oracle venv");
+    let python = env_path(
+        "DATA_TIER_SPARK_PYTHON",
+        "the python of the Spark oracle venv",
+    );
     let spark_sql = env_path("DATA_TIER_SPARK_SQL", "../shared/oracles/spark_sql.py");
     let tmp = tempfile::tempdir().unwrap();
     let bases = tmp.path().join("bases");
@@ -148,28 +152,4 @@ fn job_code_runs_in_local_spark() {
         "run_jobs.py",
     );
     assert!(out.contains("all job checks passed"), "{out}");
-}
-
-#[test]
-fn dbt_runner_runs_its_example_project() {
-    let python = env_path("DATA_TIER_SPARK_PYTHON", "the python of the Spark oracle venv");
-    let tmp = tempfile::tempdir().unwrap();
-    let bases = tmp.path().join("bases");
-    write(&bases, defaults::dbt_runner().catalog(jdbc_catalog()).build().unwrap());
-    let work = tmp.path().join("lake");
-    std::fs::create_dir_all(work.join("warehouse")).unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/run_dbt.py");
-    // DATA_TIER_DBT_PYTHON: a venv with dbt-spark[session]; without it the project is only parsed.
-    let dbt_python = std::env::var_os("DATA_TIER_DBT_PYTHON").map(PathBuf::from);
-    let mut cmd = Command::new(dbt_python.as_deref().unwrap_or(python.as_path()));
-    cmd.arg(&script)
-        .arg(&work)
-        .arg(bases.join("dbt-runner/dbt-analytics"))
-        .env("DATA_TIER_SPARK_PYTHON", &python);
-    let out = run(&mut cmd, "run_dbt.py");
-    if dbt_python.is_some() {
-        assert!(out.contains("dbt run checked"), "{out}");
-    } else {
-        assert!(out.contains("dbt project parsed"), "{out}");
-    }
 }

@@ -25,6 +25,7 @@ def session(catalog_db, warehouse, catalog="lake", extra_conf=None):
          .config(f"spark.sql.catalog.{catalog}", "org.apache.iceberg.spark.SparkCatalog")
          .config(f"spark.sql.catalog.{catalog}.type", "jdbc")
          .config(f"spark.sql.catalog.{catalog}.jdbc.schema-version", "V1")
+         .config(f"spark.sql.catalog.{catalog}.clients", "1")
          .config(f"spark.sql.catalog.{catalog}.warehouse", "file://" + os.path.abspath(warehouse))
          .config("spark.sql.defaultCatalog", catalog))
     for k, v in (extra_conf or {}).items():
