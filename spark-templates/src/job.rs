@@ -493,6 +493,9 @@ impl JobBundle {
     }
 }
 
+/// An extra ConfigMap volume: (ConfigMap name, mount path, key → relative path items).
+pub(crate) type ExtraVolume = (String, String, Vec<(String, String)>);
+
 /// What a template asks of the common machinery.
 pub(crate) struct AppRequest<'a> {
     pub(crate) template: &'static str,
@@ -501,7 +504,7 @@ pub(crate) struct AppRequest<'a> {
     pub(crate) packages: Vec<String>,
     pub(crate) spark_conf: BTreeMap<String, String>,
     /// Extra ConfigMap volumes: (ConfigMap name, mount path, key → relative path).
-    pub(crate) extra_volumes: Vec<(String, String, Vec<(String, String)>)>,
+    pub(crate) extra_volumes: Vec<ExtraVolume>,
     pub(crate) config_maps: Vec<ConfigMapFiles>,
     /// Extra plain environment of the driver.
     pub(crate) driver_env: Vec<(String, String)>,
