@@ -371,13 +371,13 @@ struct YamlConfig {
 
 fn parse_yaml(path: &Path, text: &str) -> Result<YamlConfig> {
     let bad = |reason: String| Error::option(path.display().to_string(), reason);
-    let value: serde_yaml_ng::Value =
-        serde_yaml_ng::from_str(text).map_err(|e| bad(format!("not valid YAML: {e}")))?;
+    let value: serde_norway::Value =
+        serde_norway::from_str(text).map_err(|e| bad(format!("not valid YAML: {e}")))?;
     let mut out = YamlConfig {
         default_catalog: None,
         catalogs: BTreeMap::new(),
     };
-    let serde_yaml_ng::Value::Mapping(top) = value else {
+    let serde_norway::Value::Mapping(top) = value else {
         if value.is_null() {
             return Ok(out);
         }
@@ -387,7 +387,7 @@ fn parse_yaml(path: &Path, text: &str) -> Result<YamlConfig> {
         match k.as_str() {
             Some("default-catalog") => out.default_catalog = scalar(&v),
             Some("catalog") => {
-                let serde_yaml_ng::Value::Mapping(cats) = v else {
+                let serde_norway::Value::Mapping(cats) = v else {
                     return Err(bad("'catalog' must map catalog names to properties".into()));
                 };
                 for (name, props) in cats {
@@ -405,23 +405,23 @@ fn parse_yaml(path: &Path, text: &str) -> Result<YamlConfig> {
     Ok(out)
 }
 
-fn scalar(v: &serde_yaml_ng::Value) -> Option<String> {
+fn scalar(v: &serde_norway::Value) -> Option<String> {
     match v {
-        serde_yaml_ng::Value::String(s) => Some(s.clone()),
-        serde_yaml_ng::Value::Bool(b) => Some(b.to_string()),
-        serde_yaml_ng::Value::Number(n) => Some(n.to_string()),
+        serde_norway::Value::String(s) => Some(s.clone()),
+        serde_norway::Value::Bool(b) => Some(b.to_string()),
+        serde_norway::Value::Number(n) => Some(n.to_string()),
         _ => None,
     }
 }
 
 /// PyIceberg allows nested mappings (`s3: {endpoint: ...}`) that mean dotted keys.
 fn flatten(
-    v: &serde_yaml_ng::Value,
+    v: &serde_norway::Value,
     prefix: &str,
     out: &mut BTreeMap<String, String>,
 ) -> std::result::Result<(), String> {
     match v {
-        serde_yaml_ng::Value::Mapping(m) => {
+        serde_norway::Value::Mapping(m) => {
             for (k, v) in m {
                 let k = scalar(k).ok_or("property names must be strings")?;
                 let key = if prefix.is_empty() {
@@ -433,7 +433,7 @@ fn flatten(
             }
             Ok(())
         }
-        serde_yaml_ng::Value::Null => Ok(()),
+        serde_norway::Value::Null => Ok(()),
         other => {
             let s = scalar(other).ok_or_else(|| format!("property '{prefix}' must be a scalar"))?;
             out.insert(prefix.to_string(), s);

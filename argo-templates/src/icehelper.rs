@@ -1,0 +1,105 @@
+//! The icehelper CLI contract (crate `icehelper-cli`, binary `icehelper`) as used by the
+//! templates. Every verb, flag and image name the rendered WorkflowTemplates use comes from here,
+//! so a test in `icehelper-cli` can check them against its clap definition.
+
+/// Container image repository.
+pub const IMAGE_REPOSITORY: &str = "ghcr.io/data-tier/icehelper";
+/// Image tag: the `icehelper-cli` version.
+pub const VERSION: &str = "0.1.0";
+/// Binary name inside the image.
+pub const BINARY: &str = "icehelper";
+
+/// `ghcr.io/data-tier/icehelper:<VERSION>`.
+pub fn image() -> String {
+    format!("{IMAGE_REPOSITORY}:{VERSION}")
+}
+
+/// Subcommands.
+pub mod verbs {
+    /// `icehelper partition-health TABLE --fail-under SCORE` (exit 1 when under).
+    pub const PARTITION_HEALTH: &str = "partition-health";
+    /// `icehelper compact TABLE [--target-file-size BYTES] [--min-input-files N] [--where EXPR] [--partial-progress]`.
+    pub const COMPACT: &str = "compact";
+    /// `icehelper rewrite-manifests TABLE`.
+    pub const REWRITE_MANIFESTS: &str = "rewrite-manifests";
+    /// `icehelper expire-snapshots TABLE [--older-than 7d] [--retain-last N]`.
+    pub const EXPIRE_SNAPSHOTS: &str = "expire-snapshots";
+    /// `icehelper remove-orphan-files TABLE [--older-than 3d]`.
+    pub const REMOVE_ORPHAN_FILES: &str = "remove-orphan-files";
+    /// All verbs used.
+    pub const ALL: [&str; 5] = [
+        PARTITION_HEALTH,
+        COMPACT,
+        REWRITE_MANIFESTS,
+        EXPIRE_SNAPSHOTS,
+        REMOVE_ORPHAN_FILES,
+    ];
+}
+
+/// Flags.
+pub mod flags {
+    /// Global: catalog name.
+    pub const CATALOG: &str = "--catalog";
+    /// Global: catalog URI.
+    pub const URI: &str = "--uri";
+    /// Global: warehouse URI.
+    pub const WAREHOUSE: &str = "--warehouse";
+    /// Global: extra catalog property `KEY=VALUE`.
+    pub const PROPERTY: &str = "--property";
+    /// Global: `text` or `json`.
+    pub const OUTPUT: &str = "--output";
+    /// Global: quiet (no progress on stderr).
+    pub const QUIET: &str = "-q";
+    /// `partition-health`: minimum score.
+    pub const FAIL_UNDER: &str = "--fail-under";
+    /// `compact`: target file size in bytes.
+    pub const TARGET_FILE_SIZE: &str = "--target-file-size";
+    /// `compact`: minimum input files per group.
+    pub const MIN_INPUT_FILES: &str = "--min-input-files";
+    /// `compact`: row filter.
+    pub const WHERE: &str = "--where";
+    /// `compact`: commit groups as they finish.
+    pub const PARTIAL_PROGRESS: &str = "--partial-progress";
+    /// `expire-snapshots` / `remove-orphan-files`: age, e.g. `7d`.
+    pub const OLDER_THAN: &str = "--older-than";
+    /// `expire-snapshots`: snapshots always kept.
+    pub const RETAIN_LAST: &str = "--retain-last";
+}
+
+/// Exit codes.
+pub mod exit_codes {
+    /// Success.
+    pub const OK: i32 = 0;
+    /// A problem was found (e.g. partition health under the threshold): fail, don't retry.
+    pub const PROBLEM: i32 = 1;
+    /// An error (catalog unreachable, ...): retry.
+    pub const ERROR: i32 = 2;
+}
+
+/// `--output json`.
+pub const OUTPUT_JSON: &str = "json";
+
+/// PyIceberg environment variable for a catalog property: `PYICEBERG_CATALOG__<NAME>__<KEY>`,
+/// where `.` in the key becomes `__` and `-` becomes `_` (e.g. `s3.access-key-id` →
+/// `PYICEBERG_CATALOG__LAKE__S3__ACCESS_KEY_ID`).
+pub fn catalog_env(catalog: &str, key: &str) -> String {
+    let key = key
+        .replace('.', "__")
+        .replace('-', "_")
+        .to_ascii_uppercase();
+    format!("PYICEBERG_CATALOG__{}__{key}", catalog.to_ascii_uppercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_mapping() {
+        assert_eq!(
+            catalog_env("lake", "s3.access-key-id"),
+            "PYICEBERG_CATALOG__LAKE__S3__ACCESS_KEY_ID"
+        );
+        assert_eq!(catalog_env("lake", "uri"), "PYICEBERG_CATALOG__LAKE__URI");
+    }
+}

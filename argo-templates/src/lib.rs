@@ -1,0 +1,45 @@
+//! Typed builders and rendered Kustomize bases for Argo Workflows v4.1 (`argoproj.io/v1alpha1`):
+//! WorkflowTemplates that compose with `templateRef` into lakehouse pipelines (Spark jobs from
+//! spark-templates, icehelper table maintenance, CDC backfill) and CronWorkflows that schedule them
+//! (v4 `schedules` list, `concurrencyPolicy: Forbid`).
+//!
+//! ```no_run
+//! use argo_templates::pipelines::{iceberg_maintenance, CronWorkflowBuilder};
+//!
+//! let template = iceberg_maintenance(&["raw.orders"])?;
+//! let cron = CronWorkflowBuilder::new("iceberg-maintenance", "iceberg-maintenance")
+//!     .schedule("30 3 * * *")
+//!     .build()?;
+//! // An invalid schedule is a typed error.
+//! assert!(CronWorkflowBuilder::new("x", "y").schedule("61 * * * *").build().is_err());
+//! # Ok::<(), argo_templates::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+pub mod bases;
+pub mod cron;
+mod error;
+pub mod icehelper;
+pub mod library;
+pub mod model;
+pub mod pipelines;
+pub mod spark;
+
+pub use error::{Error, Result};
+
+/// Serialises a k8s-openapi object and adds `apiVersion`/`kind`.
+pub(crate) fn with_type_meta<T: serde::Serialize>(
+    obj: &T,
+    api_version: &str,
+    kind: &str,
+) -> Result<serde_json::Value> {
+    let mut v = serde_json::to_value(obj).map_err(|source| Error::Serialize {
+        what: kind.to_owned(),
+        source,
+    })?;
+    if let serde_json::Value::Object(map) = &mut v {
+        map.insert("apiVersion".to_owned(), api_version.into());
+        map.insert("kind".to_owned(), kind.into());
+    }
+    Ok(v)
+}

@@ -1,0 +1,543 @@
+//! The pipeline WorkflowTemplates and their CronWorkflows.
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use crate::cron::{validate_schedule, validate_timezone};
+use crate::error::{Error, Result};
+use crate::icehelper::verbs;
+use crate::library::{
+    resource_retry, validate_name, validate_table, workflow_template, ICEHELPER_TEMPLATE,
+    NOTIFY_TEMPLATE, SERVICE_ACCOUNT, SPARK_TEMPLATE,
+};
+use crate::model::{
+    labels, ArgoObject, Arguments, CronWorkflow, CronWorkflowSpec, Dag, DagTask, Inputs, Outputs,
+    Parameter, PodGc, ResourceTemplate, Template, TemplateRef, TtlStrategy, ValueFrom,
+    WorkflowSpec, WorkflowTemplate, WorkflowTemplateRef, ARGO_API_VERSION,
+};
+use crate::spark;
+
+/// The date (`YYYY-MM-DD`) of `{{workflow.scheduledTime}}`, for CronWorkflow arguments.
+pub const SCHEDULED_DATE: &str = "{{=sprig.trunc(10, workflow.scheduledTime)}}";
+
+/// Builder for a `CronWorkflow` running a `WorkflowTemplate`.
+///
+/// ```no_run
+/// use argo_templates::pipelines::CronWorkflowBuilder;
+///
+/// let cron = CronWorkflowBuilder::new("nightly-maintenance", "iceberg-maintenance")
+///     .schedule("30 3 * * *")
+///     .timezone("Europe/Berlin")
+///     .build()?;
+/// # Ok::<(), argo_templates::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct CronWorkflowBuilder {
+    name: String,
+    template: String,
+    schedules: Vec<String>,
+    timezone: String,
+    starting_deadline_seconds: i64,
+    successful: i32,
+    failed: i32,
+    arguments: Vec<Parameter>,
+}
+
+impl CronWorkflowBuilder {
+    /// Defaults: `Etc/UTC`, `Forbid`, 1h starting deadline, keep 3 successful and 5 failed runs.
+    pub fn new(name: &str, workflow_template: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            template: workflow_template.to_owned(),
+            schedules: Vec::new(),
+            timezone: "Etc/UTC".to_owned(),
+            starting_deadline_seconds: 3600,
+            successful: 3,
+            failed: 5,
+            arguments: Vec::new(),
+        }
+    }
+
+    /// Adds a cron schedule (several are allowed).
+    pub fn schedule(mut self, expr: &str) -> Self {
+        self.schedules.push(expr.to_owned());
+        self
+    }
+
+    /// IANA timezone of the schedules.
+    pub fn timezone(mut self, tz: &str) -> Self {
+        self.timezone = tz.to_owned();
+        self
+    }
+
+    /// Runs missed by more than this are skipped.
+    pub fn starting_deadline_seconds(mut self, s: i64) -> Self {
+        self.starting_deadline_seconds = s;
+        self
+    }
+
+    /// History limits.
+    pub fn history(mut self, successful: i32, failed: i32) -> Self {
+        self.successful = successful;
+        self.failed = failed;
+        self
+    }
+
+    /// A workflow argument.
+    pub fn argument(mut self, name: &str, value: &str) -> Self {
+        self.arguments.push(Parameter::value(name, value));
+        self
+    }
+
+    /// Validates and builds.
+    pub fn build(self) -> Result<CronWorkflow> {
+        validate_name("CronWorkflow", &self.name)?;
+        validate_name("WorkflowTemplate", &self.template)?;
+        if self.schedules.is_empty() {
+            return Err(Error::Empty { what: "schedules" });
+        }
+        for s in &self.schedules {
+            validate_schedule(s)?;
+        }
+        validate_timezone(&self.timezone)?;
+        if self.starting_deadline_seconds < 0 {
+            return Err(Error::InvalidValue {
+                what: "startingDeadlineSeconds",
+                value: self.starting_deadline_seconds.to_string(),
+                reason: "must not be negative",
+            });
+        }
+        Ok(ArgoObject {
+            api_version: ARGO_API_VERSION.to_owned(),
+            kind: "CronWorkflow".to_owned(),
+            metadata: ObjectMeta {
+                name: Some(self.name.clone()),
+                labels: Some(labels(&self.template)),
+                ..ObjectMeta::default()
+            },
+            spec: CronWorkflowSpec {
+                schedules: self.schedules,
+                timezone: self.timezone,
+                concurrency_policy: "Forbid".to_owned(),
+                starting_deadline_seconds: self.starting_deadline_seconds,
+                successful_jobs_history_limit: self.successful,
+                failed_jobs_history_limit: self.failed,
+                workflow_spec: WorkflowSpec {
+                    workflow_template_ref: Some(WorkflowTemplateRef {
+                        name: self.template,
+                    }),
+                    arguments: (!self.arguments.is_empty()).then_some(Arguments {
+                        parameters: self.arguments,
+                    }),
+                    ..WorkflowSpec::default()
+                },
+            },
+        })
+    }
+}
+
+fn args(pairs: &[(&str, &str)]) -> Option<Arguments> {
+    Some(Arguments {
+        parameters: pairs.iter().map(|(n, v)| Parameter::value(n, v)).collect(),
+    })
+}
+
+fn task(
+    name: &str,
+    template: &str,
+    tmpl: &str,
+    depends: Option<&str>,
+    a: &[(&str, &str)],
+) -> DagTask {
+    DagTask {
+        name: name.to_owned(),
+        template_ref: Some(TemplateRef {
+            name: template.to_owned(),
+            template: tmpl.to_owned(),
+        }),
+        arguments: args(a),
+        depends: depends.map(str::to_owned),
+        ..DagTask::default()
+    }
+}
+
+fn notify_task() -> DagTask {
+    task("notify", NOTIFY_TEMPLATE, "notify", None, &[])
+}
+
+fn pipeline(
+    name: &str,
+    params: Vec<Parameter>,
+    mut templates: Vec<Template>,
+    exit_tasks: Vec<DagTask>,
+) -> WorkflowTemplate {
+    templates.push(Template {
+        name: "exit-handler".to_owned(),
+        dag: Some(Dag { tasks: exit_tasks }),
+        ..Template::default()
+    });
+    workflow_template(
+        name,
+        name,
+        WorkflowSpec {
+            entrypoint: Some("main".to_owned()),
+            arguments: Some(Arguments { parameters: params }),
+            service_account_name: Some(SERVICE_ACCOUNT.to_owned()),
+            on_exit: Some("exit-handler".to_owned()),
+            active_deadline_seconds: Some(6 * 3600),
+            ttl_strategy: Some(TtlStrategy {
+                seconds_after_success: 86_400,
+                seconds_after_failure: 7 * 86_400,
+            }),
+            pod_gc: Some(PodGc {
+                strategy: "OnPodSuccess".to_owned(),
+            }),
+            templates,
+            ..WorkflowSpec::default()
+        },
+    )
+}
+
+fn main_dag(tasks: Vec<DagTask>) -> Template {
+    Template {
+        name: "main".to_owned(),
+        dag: Some(Dag { tasks }),
+        ..Template::default()
+    }
+}
+
+fn wp(name: &str) -> String {
+    format!("{{{{workflow.parameters.{name}}}}}")
+}
+
+/// `daily-aggregation`: spark-templates' `aggregation-batch` for one date, then
+/// `icehelper partition-health --fail-under` on the output table.
+pub fn daily_aggregation(
+    source_table: &str,
+    target_table: &str,
+    fail_under: f64,
+) -> Result<WorkflowTemplate> {
+    validate_table(source_table)?;
+    validate_table(target_table)?;
+    if !(0.0..=1.0).contains(&fail_under) {
+        return Err(Error::InvalidValue {
+            what: "fail-under",
+            value: fail_under.to_string(),
+            reason: "must be a score between 0 and 1",
+        });
+    }
+    let job = spark::AGGREGATION_BATCH;
+    Ok(pipeline(
+        "daily-aggregation",
+        vec![
+            Parameter::required(
+                "date",
+                "Date to aggregate, YYYY-MM-DD (the CronWorkflow passes the scheduled date)",
+            ),
+            Parameter::value("source-table", source_table),
+            Parameter::value("target-table", target_table),
+            Parameter::value("fail-under", &fail_under.to_string()),
+        ],
+        vec![main_dag(vec![
+            task(
+                "aggregate",
+                SPARK_TEMPLATE,
+                job.name,
+                None,
+                &[
+                    ("source-table", &wp("source-table")),
+                    ("target-table", &wp("target-table")),
+                    ("date", &wp("date")),
+                ],
+            ),
+            task(
+                "partition-health",
+                ICEHELPER_TEMPLATE,
+                verbs::PARTITION_HEALTH,
+                Some("aggregate"),
+                &[
+                    ("table", &wp("target-table")),
+                    ("fail-under", &wp("fail-under")),
+                ],
+            ),
+        ])],
+        vec![notify_task()],
+    ))
+}
+
+/// `ml-feature-prep`: point-in-time-correct features into a feature table, then compaction,
+/// manifest rewrite and snapshot expiry on it.
+pub fn ml_feature_prep(
+    entity_table: &str,
+    source_tables: &[&str],
+    feature_table: &str,
+) -> Result<WorkflowTemplate> {
+    validate_table(entity_table)?;
+    validate_table(feature_table)?;
+    if source_tables.is_empty() {
+        return Err(Error::Empty {
+            what: "source tables",
+        });
+    }
+    for t in source_tables {
+        validate_table(t)?;
+    }
+    let job = spark::FEATURE_PREP;
+    let ft = wp("feature-table");
+    Ok(pipeline(
+        "ml-feature-prep",
+        vec![
+            Parameter::required(
+                "as-of",
+                "Cut-off date, YYYY-MM-DD: only events with event time before it are used",
+            ),
+            Parameter::value("entity-table", entity_table),
+            Parameter::value("source-tables", &source_tables.join(",")),
+            Parameter::value("feature-table", feature_table),
+            Parameter::value("event-time-column", "event_ts"),
+        ],
+        vec![main_dag(vec![
+            task(
+                "features",
+                SPARK_TEMPLATE,
+                job.name,
+                None,
+                &[
+                    ("entity-table", &wp("entity-table")),
+                    ("source-tables", &wp("source-tables")),
+                    ("feature-table", &ft),
+                    ("event-time-column", &wp("event-time-column")),
+                    ("as-of", &wp("as-of")),
+                ],
+            ),
+            task(
+                "compact",
+                ICEHELPER_TEMPLATE,
+                verbs::COMPACT,
+                Some("features"),
+                &[("table", &ft)],
+            ),
+            task(
+                "rewrite-manifests",
+                ICEHELPER_TEMPLATE,
+                verbs::REWRITE_MANIFESTS,
+                Some("compact"),
+                &[("table", &ft)],
+            ),
+            task(
+                "expire-snapshots",
+                ICEHELPER_TEMPLATE,
+                verbs::EXPIRE_SNAPSHOTS,
+                Some("rewrite-manifests"),
+                &[("table", &ft)],
+            ),
+        ])],
+        vec![notify_task()],
+    ))
+}
+
+fn connector_state(name: &str, state: &str) -> Template {
+    Template {
+        name: name.to_owned(),
+        inputs: Some(Inputs {
+            parameters: vec![Parameter::required("connector", "KafkaConnector name")],
+        }),
+        resource: Some(ResourceTemplate {
+            action: "patch".to_owned(),
+            merge_strategy: Some("merge".to_owned()),
+            manifest: format!(
+                "apiVersion: kafka.strimzi.io/v1\nkind: KafkaConnector\nmetadata:\n  name: '{{{{inputs.parameters.connector}}}}'\nspec:\n  state: {state}\n"
+            ),
+            ..ResourceTemplate::default()
+        }),
+        retry_strategy: Some(resource_retry()),
+        ..Template::default()
+    }
+}
+
+/// `cdc-backfill`: pause the live sink connector, replay Kafka from a timestamp into an Iceberg
+/// branch with a bounded SparkApplication, verify counts, publish (fast-forward), resume. The
+/// exit handler resumes the connector when the workflow did not succeed.
+pub fn cdc_backfill(
+    connector: &str,
+    topics: &[&str],
+    target_table: &str,
+    consumer_group: &str,
+) -> Result<WorkflowTemplate> {
+    validate_name("KafkaConnector", connector)?;
+    validate_table(target_table)?;
+    if topics.is_empty() {
+        return Err(Error::Empty { what: "topics" });
+    }
+    let job = spark::CDC_BACKFILL;
+    let spark_args = |action: &'static str| {
+        vec![
+            ("action", action.to_owned()),
+            ("topics", wp("topics")),
+            ("from-timestamp", wp("from-timestamp")),
+            ("target-table", wp("target-table")),
+            ("branch", wp("branch")),
+            ("consumer-group", wp("consumer-group")),
+        ]
+    };
+    let spark_task = |name: &str, action: &'static str, depends: &str| {
+        let a = spark_args(action);
+        let refs: Vec<(&str, &str)> = a.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        task(name, SPARK_TEMPLATE, job.name, Some(depends), &refs)
+    };
+    let conn = wp("connector");
+    let mut resume_on_failure = DagTask {
+        name: "resume-connector".to_owned(),
+        template: Some("resume-connector".to_owned()),
+        arguments: args(&[("connector", &conn)]),
+        when: Some("{{workflow.status}} != Succeeded".to_owned()),
+        ..DagTask::default()
+    };
+    resume_on_failure.template_ref = None;
+    Ok(pipeline(
+        "cdc-backfill",
+        vec![
+            Parameter::required(
+                "from-timestamp",
+                "Replay from this time (epoch milliseconds), by Kafka offsets-for-times",
+            ),
+            Parameter::value("connector", connector),
+            Parameter::value("topics", &topics.join(",")),
+            Parameter::value("target-table", target_table),
+            Parameter::value("branch", "backfill-{{workflow.name}}"),
+            Parameter::value("consumer-group", consumer_group),
+        ],
+        vec![
+            main_dag(vec![
+                DagTask {
+                    name: "pause-connector".to_owned(),
+                    template: Some("pause-connector".to_owned()),
+                    arguments: args(&[("connector", &conn)]),
+                    ..DagTask::default()
+                },
+                spark_task("load", "load", "pause-connector"),
+                spark_task("verify", "verify", "load"),
+                spark_task("publish", "publish", "verify"),
+                DagTask {
+                    name: "resume-connector".to_owned(),
+                    template: Some("resume-connector".to_owned()),
+                    arguments: args(&[("connector", &conn)]),
+                    depends: Some("publish".to_owned()),
+                    ..DagTask::default()
+                },
+            ]),
+            connector_state("pause-connector", "paused"),
+            connector_state("resume-connector", "running"),
+        ],
+        vec![resume_on_failure, notify_task()],
+    ))
+}
+
+/// Builder for the `iceberg-maintenance` WorkflowTemplate: for every table, compact →
+/// rewrite-manifests → expire-snapshots → remove-orphan-files, each step's JSON metrics kept as an
+/// output parameter of the per-table node.
+///
+/// ```no_run
+/// let wt = argo_templates::pipelines::iceberg_maintenance(&["raw.orders", "marts.daily_orders"])?;
+/// # Ok::<(), argo_templates::Error>(())
+/// ```
+pub fn iceberg_maintenance(tables: &[&str]) -> Result<WorkflowTemplate> {
+    if tables.is_empty() {
+        return Err(Error::Empty { what: "tables" });
+    }
+    for t in tables {
+        validate_table(t)?;
+    }
+    let list = serde_json::to_string(tables).map_err(|source| Error::Serialize {
+        what: "table list".to_owned(),
+        source,
+    })?;
+    let t = "{{inputs.parameters.table}}";
+    let steps = [
+        verbs::COMPACT,
+        verbs::REWRITE_MANIFESTS,
+        verbs::EXPIRE_SNAPSHOTS,
+        verbs::REMOVE_ORPHAN_FILES,
+    ];
+    let mut tasks = Vec::new();
+    let mut prev: Option<&str> = None;
+    for verb in steps {
+        tasks.push(task(verb, ICEHELPER_TEMPLATE, verb, prev, &[("table", t)]));
+        prev = Some(verb);
+    }
+    let outputs = steps
+        .iter()
+        .map(|verb| Parameter {
+            name: format!("{verb}-metrics"),
+            value_from: Some(ValueFrom {
+                parameter: Some(format!("{{{{tasks.{verb}.outputs.result}}}}")),
+                ..ValueFrom::default()
+            }),
+            ..Parameter::default()
+        })
+        .collect();
+    Ok(pipeline(
+        "iceberg-maintenance",
+        vec![Parameter::value("tables", &list)],
+        vec![
+            main_dag(vec![DagTask {
+                name: "maintain".to_owned(),
+                template: Some("maintain-table".to_owned()),
+                arguments: args(&[("table", "{{item}}")]),
+                with_param: Some(wp("tables")),
+                ..DagTask::default()
+            }]),
+            Template {
+                name: "maintain-table".to_owned(),
+                inputs: Some(Inputs {
+                    parameters: vec![Parameter::required(
+                        "table",
+                        "Iceberg table, `namespace.table`",
+                    )],
+                }),
+                outputs: Some(Outputs {
+                    parameters: outputs,
+                }),
+                dag: Some(Dag { tasks }),
+                ..Template::default()
+            },
+        ],
+        vec![notify_task()],
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_cron_is_typed_error() {
+        let err = CronWorkflowBuilder::new("a", "b")
+            .schedule("0 25 * * *")
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidCron { .. }), "{err}");
+        let err = CronWorkflowBuilder::new("a", "b").build().unwrap_err();
+        assert!(matches!(err, Error::Empty { what: "schedules" }));
+        let err = CronWorkflowBuilder::new("a", "b")
+            .schedule("@daily")
+            .timezone("Mars/Olympus Mons")
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidTimezone { .. }));
+    }
+
+    #[test]
+    fn bad_tables_are_typed_errors() {
+        assert!(matches!(
+            iceberg_maintenance(&["orders"]).unwrap_err(),
+            Error::InvalidTable { .. }
+        ));
+        assert!(matches!(
+            daily_aggregation("a.b", "c.d", 1.5).unwrap_err(),
+            Error::InvalidValue {
+                what: "fail-under",
+                ..
+            }
+        ));
+    }
+}

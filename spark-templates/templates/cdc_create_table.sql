@@ -1,0 +1,18 @@
+-- cdc-to-iceberg {{ name }}: the target table, created on first start.
+CREATE NAMESPACE IF NOT EXISTS {{ namespace }};
+CREATE TABLE IF NOT EXISTS {{ table }} (
+{% for c in columns %}
+  `{{ c.name }}` {{ c.type }}{% if c.name in keys %} NOT NULL{% endif %},
+{% endfor %}
+  _cdc_order BIGINT,
+  _cdc_ts_ms BIGINT
+) USING iceberg
+{% if partition_by %}
+PARTITIONED BY ({{ partition_by }})
+{% endif %}
+TBLPROPERTIES (
+  'format-version' = '2',
+  'write.delete.mode' = 'merge-on-read',
+  'write.update.mode' = 'merge-on-read',
+  'write.merge.mode' = 'merge-on-read'
+);

@@ -1,0 +1,244 @@
+//! Bad builder input is a typed error.
+
+use spark_templates::prelude::*;
+use spark_templates::{defaults, Application, Error};
+
+#[test]
+fn a_customised_cdc_job_in_a_few_lines() {
+    let job = CdcToIceberg::new("payments-cdc", "pg.public.payments", "finance.payments")
+        .bootstrap_servers("kafka:9092")
+        .column("id", ColumnType::BigInt)
+        .column("amount", ColumnType::Decimal(10, 2))
+        .key("id")
+        .catalog(IcebergCatalog::hive("hms", "thrift://hms:9083"))
+        .executors(4, 2, "8g")
+        .driver(2, "3g")
+        .trigger_interval("30 seconds")
+        .starting_offsets(StartingOffsets::Latest)
+        .build()
+        .unwrap();
+    let Application::Once(app) = &job.application else {
+        panic!("streaming jobs are one-off SparkApplications");
+    };
+    assert_eq!(app.spec.executor.instances, Some(4));
+    assert_eq!(app.spec.executor.pod.memory.as_deref(), Some("8g"));
+    assert_eq!(app.spec.driver.pod.cores, Some(2));
+    assert_eq!(app.spec.spark_conf["spark.sql.catalog.hms.type"], "hive");
+    assert_eq!(app.spec.restart_policy.as_ref().unwrap().type_, "Always");
+    let code = &job.config_maps[0];
+    let config: serde_json::Value = serde_json::from_str(&code.files()["job.json"]).unwrap();
+    assert_eq!(config["topic"], "pg.public.payments");
+    assert_eq!(config["starting_offsets"], "latest");
+    assert!(code.files()["merge.sql"].contains("MERGE INTO finance.payments AS t"));
+    assert!(code.files()["create_table.sql"].contains("`amount` DECIMAL(10,2)"));
+}
+
+#[test]
+fn missing_catalog() {
+    let err = CdcToIceberg::new("x", "t", "a.b")
+        .column("id", ColumnType::BigInt)
+        .key("id")
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::MissingCatalog {
+                template: "cdc-to-iceberg"
+            }
+        ),
+        "{err}"
+    );
+    let err = IcebergMaintenance::new("m")
+        .table(TableMaintenance::new("a.b"))
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, Error::MissingCatalog { .. }), "{err}");
+}
+
+#[test]
+fn zero_executors_and_cores() {
+    let err = defaults::aggregation_batch()
+        .executors(0, 1, "1g")
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidCount {
+                field: "executor instances",
+                value: 0,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = defaults::aggregation_batch()
+        .driver(0, "1g")
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidCount {
+                field: "driver cores",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = defaults::aggregation_batch()
+        .dynamic_allocation(5, 2)
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidCount { .. }), "{err}");
+}
+
+#[test]
+fn malformed_memory() {
+    for bad in ["4Gi", "", "g", "1.5g", "0g", "lots"] {
+        let err = defaults::dbt_runner()
+            .executors(1, 1, bad)
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidMemory { field: "executor memory", value } if value == bad),
+            "{bad}: {err}"
+        );
+    }
+    for good in ["512m", "4g", "4G", "2gb", "1024k"] {
+        defaults::dbt_runner()
+            .driver(1, good)
+            .build()
+            .unwrap_or_else(|e| panic!("{good}: {e}"));
+    }
+}
+
+#[test]
+fn table_names_must_be_namespace_dot_table() {
+    for bad in ["orders", "a.b.c", ".b", "a.", "a-b.c", "a.b c"] {
+        let err = AggregationBatch::new("agg", bad)
+            .catalog(defaults::catalog())
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidTableName { value, .. } if value == bad),
+            "{bad}: {err}"
+        );
+    }
+    let err = IcebergMaintenance::new("m")
+        .table(TableMaintenance::new("events"))
+        .catalog(defaults::catalog())
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidTableName { .. }), "{err}");
+}
+
+#[test]
+fn other_bad_input() {
+    // a query that ignores {{ ds }} would rewrite one partition with every date's rows
+    let err = defaults::aggregation_batch()
+        .query("SELECT 1 AS ds")
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidValue { field, .. } if field == "query"),
+        "{err}"
+    );
+    // keys must be columns
+    let err = defaults::cdc_to_iceberg().key("nope").build().unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidValue { field, .. } if field == "key"),
+        "{err}"
+    );
+    // orphan files younger than a day are refused by Spark; refuse early
+    let err = defaults::iceberg_maintenance()
+        .table(TableMaintenance::new("a.b").orphan_older_than("12h"))
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidValue { .. }), "{err}");
+    let err = defaults::iceberg_maintenance()
+        .table(TableMaintenance::new("a.b").older_than("week"))
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidValue { .. }), "{err}");
+    // secrets never inline
+    let err = defaults::aggregation_batch()
+        .spark_conf("spark.sql.catalog.lake.credential", "id:secret")
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidValue { .. }), "{err}");
+    let err = defaults::partition_rebuild()
+        .range("2024-02-01", "2024-01-01")
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidValue { .. }), "{err}");
+    let err = defaults::partition_rebuild()
+        .range("2024-13-01", "2024-12-01")
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidValue { .. }), "{err}");
+    let err = CdcToIceberg::new("Bad_Name", "t", "a.b")
+        .column("id", ColumnType::BigInt)
+        .key("id")
+        .catalog(defaults::catalog())
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidValue { field, .. } if field == "name"),
+        "{err}"
+    );
+    let err = defaults::cdc_to_iceberg()
+        .trigger_interval("often")
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidValue { .. }), "{err}");
+}
+
+#[test]
+fn secrets_are_referenced_never_inlined() {
+    for bundle in defaults::bundles().unwrap() {
+        for m in bundle.objects() {
+            let text = m.value().to_string();
+            assert!(!text.contains("id:secret"), "{}", m.file_name());
+        }
+    }
+    let job = defaults::cdc_to_iceberg()
+        .catalog(IcebergCatalog::jdbc(
+            "lake",
+            "jdbc:postgresql://pg:5432/iceberg",
+            SecretKeyRef::new("pg", "user"),
+            SecretKeyRef::new("pg", "password"),
+        ))
+        .build()
+        .unwrap();
+    let spec = job.application.spec();
+    assert_eq!(
+        spec.spark_conf["spark.datatier.confFromEnv.spark.sql.catalog.lake.jdbc.password"],
+        "ICEBERG_CATALOG_JDBC_PASSWORD"
+    );
+    assert!(!spec
+        .spark_conf
+        .contains_key("spark.sql.catalog.lake.jdbc.password"));
+    let env = spec
+        .driver
+        .pod
+        .env
+        .iter()
+        .find(|e| e.name == "ICEBERG_CATALOG_JDBC_PASSWORD")
+        .unwrap();
+    let r = env
+        .value_from
+        .as_ref()
+        .unwrap()
+        .secret_key_ref
+        .as_ref()
+        .unwrap();
+    assert_eq!((r.name.as_str(), r.key.as_str()), ("pg", "password"));
+    assert!(spec
+        .deps
+        .as_ref()
+        .unwrap()
+        .packages
+        .contains(&"org.postgresql:postgresql:42.7.4".to_owned()));
+}

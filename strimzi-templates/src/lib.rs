@@ -1,0 +1,33 @@
+//! Typed builders and rendered Kustomize bases for Strimzi 1.x (`kafka.strimzi.io/v1`): a small
+//! KRaft Kafka cluster, topics and users with least-privilege ACLs, Debezium Postgres CDC on Kafka
+//! Connect with an Apache Iceberg sink, and a schema registry.
+//!
+//! Every builder validates its input and returns a typed [`Error`]; credentials are only ever
+//! referenced (Secret names, or `${secrets:namespace/name:key}` placeholders resolved by
+//! Strimzi's `KubernetesSecretConfigProvider`).
+//!
+//! ```no_run
+//! use strimzi_templates::kafka::{KafkaClusterBuilder, Topology};
+//! use strimzi_templates::topic::{CleanupPolicy, TopicBuilder};
+//!
+//! let cluster = KafkaClusterBuilder::new("lake")
+//!     .topology(Topology::Dedicated { controllers: 3, brokers: 3 })
+//!     .build()?;
+//! let topic = TopicBuilder::cdc(cluster.name(), "inventory.public.orders", CleanupPolicy::Compact)
+//!     .build()?;
+//! let base = strimzi_templates::bases::small_cluster()?;
+//! # Ok::<(), strimzi_templates::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+pub mod bases;
+pub mod connect;
+mod error;
+pub mod kafka;
+pub mod meta;
+pub mod registry;
+pub mod secret;
+pub mod topic;
+pub mod user;
+
+pub use error::{Error, Result};
