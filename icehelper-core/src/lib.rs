@@ -27,7 +27,10 @@
 pub mod catalog;
 pub mod config;
 pub mod error;
+pub mod files;
+pub mod health;
 pub mod inspect;
+pub mod partition;
 pub mod storage;
 
 pub use error::{Error, Result};
