@@ -241,7 +241,13 @@ impl<'a> PartitionHealth<'a> {
         let snapshot = self.version.resolve(table)?;
         let unified = unified_fields(md);
         let metadata_json_bytes = match table.metadata_location() {
-            Some(loc) => table.file_io().new_input(loc)?.metadata().await.ok().map(|m| m.size),
+            Some(loc) => table
+                .file_io()
+                .new_input(loc)?
+                .metadata()
+                .await
+                .ok()
+                .map(|m| m.size),
             None => None,
         };
         let mut th = TableHealth {
@@ -273,11 +279,16 @@ impl<'a> PartitionHealth<'a> {
         };
         let manifest_list = manifests(table, &snapshot).await?;
         th.manifest_count = manifest_list.len() as u64;
-        th.manifest_bytes = manifest_list.iter().map(|m| m.manifest_length.max(0) as u64).sum();
+        th.manifest_bytes = manifest_list
+            .iter()
+            .map(|m| m.manifest_length.max(0) as u64)
+            .sum();
 
         let files = live_files(table, &snapshot).await?;
-        let snapshot_times: HashMap<i64, i64> =
-            md.snapshots().map(|s| (s.snapshot_id(), s.timestamp_ms())).collect();
+        let snapshot_times: HashMap<i64, i64> = md
+            .snapshots()
+            .map(|s| (s.snapshot_id(), s.timestamp_ms()))
+            .collect();
         // key: the JSON rendering of the projected tuple (hashable, and sorts readably)
         let mut groups: BTreeMap<String, (Vec<Value>, Acc)> = BTreeMap::new();
         for f in &files {
@@ -289,8 +300,13 @@ impl<'a> PartitionHealth<'a> {
                 .map(|(u, v)| value_to_json(u, v.as_ref()))
                 .collect();
             let key = serde_json::to_string(&values).expect("JSON values serialise");
-            let (_, acc) = groups.entry(key).or_insert_with(|| (values, Acc::default()));
-            if let Some(ts) = f.added_snapshot_id.and_then(|id| snapshot_times.get(&id).map(|t| (id, *t))) {
+            let (_, acc) = groups
+                .entry(key)
+                .or_insert_with(|| (values, Acc::default()));
+            if let Some(ts) = f
+                .added_snapshot_id
+                .and_then(|id| snapshot_times.get(&id).map(|t| (id, *t)))
+            {
                 if acc.last_ms.is_none_or(|cur| ts.1 > cur) {
                     acc.last_ms = Some(ts.1);
                     acc.last_id = Some(ts.0);
@@ -360,7 +376,10 @@ impl<'a> PartitionHealth<'a> {
             });
         }
         th.partition_count = rows.len() as u64;
-        let mut sizes: Vec<u64> = rows.iter().map(|r| r.total_data_file_size_in_bytes).collect();
+        let mut sizes: Vec<u64> = rows
+            .iter()
+            .map(|r| r.total_data_file_size_in_bytes)
+            .collect();
         sizes.sort_unstable();
         if let (Some(max), false) = (sizes.last(), sizes.is_empty()) {
             let mid = sizes.len() / 2;

@@ -24,6 +24,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod append;
 pub mod catalog;
 pub mod config;
 pub mod error;
@@ -31,6 +32,7 @@ pub mod files;
 pub mod health;
 pub mod inspect;
 pub mod partition;
+pub mod quickstart;
 pub mod storage;
 
 pub use error::{Error, Result};

@@ -3,8 +3,7 @@
 
 use chrono::{DateTime, Datelike, NaiveDate};
 use iceberg::spec::{
-    Literal, PartitionSpec, PrimitiveLiteral, PrimitiveType, Struct, TableMetadata,
-    Transform, Type,
+    Literal, PartitionSpec, PrimitiveLiteral, PrimitiveType, Struct, TableMetadata, Transform, Type,
 };
 use serde_json::Value;
 
@@ -90,11 +89,13 @@ pub fn value_to_json(field: &UnifiedField, value: Option<&Literal>) -> Value {
             _ => Value::from(*v),
         },
         (_, PrimitiveLiteral::Long(v)) => match &field.result_type {
-            Some(Type::Primitive(t @ (PrimitiveType::Timestamp
-            | PrimitiveType::Timestamptz
-            | PrimitiveType::TimestampNs
-            | PrimitiveType::TimestamptzNs
-            | PrimitiveType::Time))) => Value::String(time_string(t, *v)),
+            Some(Type::Primitive(
+                t @ (PrimitiveType::Timestamp
+                | PrimitiveType::Timestamptz
+                | PrimitiveType::TimestampNs
+                | PrimitiveType::TimestamptzNs
+                | PrimitiveType::Time),
+            )) => Value::String(time_string(t, *v)),
             _ => Value::from(*v),
         },
         (_, PrimitiveLiteral::Float(v)) => serde_json::Number::from_f64(v.0 as f64)
@@ -120,10 +121,14 @@ pub fn value_to_json(field: &UnifiedField, value: Option<&Literal>) -> Value {
 
 fn time_string(t: &PrimitiveType, v: i64) -> String {
     let (secs, nanos) = match t {
-        PrimitiveType::TimestampNs | PrimitiveType::TimestamptzNs => {
-            (v.div_euclid(1_000_000_000), v.rem_euclid(1_000_000_000) as u32)
-        }
-        _ => (v.div_euclid(1_000_000), (v.rem_euclid(1_000_000) * 1000) as u32),
+        PrimitiveType::TimestampNs | PrimitiveType::TimestamptzNs => (
+            v.div_euclid(1_000_000_000),
+            v.rem_euclid(1_000_000_000) as u32,
+        ),
+        _ => (
+            v.div_euclid(1_000_000),
+            (v.rem_euclid(1_000_000) * 1000) as u32,
+        ),
     };
     match (t, DateTime::from_timestamp(secs, nanos)) {
         (PrimitiveType::Time, Some(d)) => d.format("%H:%M:%S%.f").to_string(),
@@ -187,14 +192,50 @@ mod tests {
     fn time_transforms_render_as_iceberg_human_strings() {
         let lit = |v: i32| Literal::Primitive(PrimitiveLiteral::Int(v));
         // 2024-01-01 is day 19723, month 648, year 54, hour 473352
-        assert_eq!(value_to_json(&field(Transform::Day, PrimitiveType::Date), Some(&lit(19723))), "2024-01-01");
-        assert_eq!(value_to_json(&field(Transform::Month, PrimitiveType::Int), Some(&lit(648))), "2024-01");
-        assert_eq!(value_to_json(&field(Transform::Year, PrimitiveType::Int), Some(&lit(54))), "2024");
-        assert_eq!(value_to_json(&field(Transform::Hour, PrimitiveType::Int), Some(&lit(473362))), "2024-01-01-10");
-        assert_eq!(value_to_json(&field(Transform::Month, PrimitiveType::Int), Some(&lit(-1))), "1969-12");
-        assert_eq!(value_to_json(&field(Transform::Bucket(16), PrimitiveType::Int), Some(&lit(7))), 7);
-        assert_eq!(value_to_json(&field(Transform::Day, PrimitiveType::Date), None), Value::Null);
+        assert_eq!(
+            value_to_json(
+                &field(Transform::Day, PrimitiveType::Date),
+                Some(&lit(19723))
+            ),
+            "2024-01-01"
+        );
+        assert_eq!(
+            value_to_json(
+                &field(Transform::Month, PrimitiveType::Int),
+                Some(&lit(648))
+            ),
+            "2024-01"
+        );
+        assert_eq!(
+            value_to_json(&field(Transform::Year, PrimitiveType::Int), Some(&lit(54))),
+            "2024"
+        );
+        assert_eq!(
+            value_to_json(
+                &field(Transform::Hour, PrimitiveType::Int),
+                Some(&lit(473362))
+            ),
+            "2024-01-01-10"
+        );
+        assert_eq!(
+            value_to_json(&field(Transform::Month, PrimitiveType::Int), Some(&lit(-1))),
+            "1969-12"
+        );
+        assert_eq!(
+            value_to_json(
+                &field(Transform::Bucket(16), PrimitiveType::Int),
+                Some(&lit(7))
+            ),
+            7
+        );
+        assert_eq!(
+            value_to_json(&field(Transform::Day, PrimitiveType::Date), None),
+            Value::Null
+        );
         let s = Literal::Primitive(PrimitiveLiteral::String("eu".into()));
-        assert_eq!(value_to_json(&field(Transform::Identity, PrimitiveType::String), Some(&s)), "eu");
+        assert_eq!(
+            value_to_json(&field(Transform::Identity, PrimitiveType::String), Some(&s)),
+            "eu"
+        );
     }
 }

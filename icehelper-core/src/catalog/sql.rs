@@ -48,6 +48,7 @@ pub struct SqlCatalog {
     has_type_column: bool,
     /// Whether the catalog tables exist at all (a fresh database has none).
     initialized: bool,
+    runtime: iceberg::Runtime,
 }
 
 impl std::fmt::Debug for SqlCatalog {
@@ -196,6 +197,7 @@ impl SqlCatalog {
             file_io,
             has_type_column: false,
             initialized: false,
+            runtime: iceberg::Runtime::try_current()?,
         };
         catalog.initialized = catalog
             .probe("SELECT catalog_name FROM iceberg_tables WHERE 1 = 0")
@@ -347,6 +349,7 @@ impl SqlCatalog {
             .metadata(metadata)
             .metadata_location(location)
             .file_io(self.file_io.clone())
+            .runtime(self.runtime.clone())
             .build()?)
     }
 
@@ -617,6 +620,7 @@ impl Catalog for SqlCatalog {
             .metadata(metadata)
             .metadata_location(loc)
             .file_io(self.file_io.clone())
+            .runtime(self.runtime.clone())
             .build()
     }
 
@@ -726,6 +730,7 @@ impl Catalog for SqlCatalog {
             .metadata(metadata)
             .metadata_location(metadata_location)
             .file_io(self.file_io.clone())
+            .runtime(self.runtime.clone())
             .build()
     }
 

@@ -1,0 +1,165 @@
+//! Command-line arguments.
+
+use std::collections::BTreeMap;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Inspect and maintain Apache Iceberg tables.
+///
+/// Catalogs are configured as in PyIceberg: `.pyiceberg.yaml`, `PYICEBERG_CATALOG__<NAME>__<KEY>`
+/// environment variables, or the flags below. With no configuration at all, icehelper uses an
+/// embedded lakehouse: a SQLite catalog at ./lakehouse/catalog.db, warehouse ./lakehouse/warehouse.
+///
+/// Exit codes: 0 ok, 1 a problem was found (health under --fail-under, schemas differ), 2 error.
+#[derive(Debug, Parser)]
+#[command(
+    name = "icehelper",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Which catalog to open.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Catalog")]
+pub struct CatalogArgs {
+    /// Catalog name (as in .pyiceberg.yaml; SQL catalogs key their rows by it) [default: default]
+    #[arg(long, global = true, env = "ICEHELPER_CATALOG")]
+    pub catalog: Option<String>,
+
+    /// Catalog URI: sqlite:///path.db, postgresql://host/db, http(s)://rest-server
+    #[arg(long, global = true)]
+    pub uri: Option<String>,
+
+    /// Warehouse location: a path, file:///..., or s3://bucket/prefix
+    #[arg(long, global = true)]
+    pub warehouse: Option<String>,
+
+    /// Any catalog or storage property, e.g. -P s3.endpoint=http://127.0.0.1:9000 (repeatable)
+    #[arg(short = 'P', long = "property", global = true, value_name = "KEY=VALUE", value_parser = parse_property)]
+    pub properties: Vec<(String, String)>,
+}
+
+impl CatalogArgs {
+    /// The explicit overrides, later wins.
+    pub fn overrides(&self) -> BTreeMap<String, String> {
+        let mut out: BTreeMap<String, String> = self.properties.iter().cloned().collect();
+        if let Some(uri) = &self.uri {
+            out.insert("uri".into(), uri.clone());
+        }
+        if let Some(w) = &self.warehouse {
+            out.insert("warehouse".into(), w.clone());
+        }
+        out
+    }
+}
+
+fn parse_property(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(format!("expected KEY=VALUE, got '{s}'")),
+    }
+}
+
+/// Output and verbosity.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Output")]
+pub struct GlobalArgs {
+    /// Output format for results on stdout
+    #[arg(long, short = 'o', global = true, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+
+    /// Only errors on stderr; no progress
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
+
+    /// More log detail on stderr (repeat for more)
+    #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// A readable table
+    Text,
+    /// JSON with stable field names
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the embedded lakehouse with a demo table that has the small-files problem, then show its health
+    Quickstart(QuickstartArgs),
+    /// List namespaces, or the tables of a namespace
+    List(ListArgs),
+    /// Show a table's schema, partition specs, sort orders, properties, location and refs
+    Describe(TableArg),
+    /// List a table's snapshots, oldest first
+    Snapshots(TableArg),
+    /// Per-partition figures (as Iceberg's `partitions` table) with file sizes, a score and a verdict
+    PartitionHealth(PartitionHealthArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct QuickstartArgs {
+    /// Table to create
+    #[arg(long, default_value = "demo.events")]
+    pub table: String,
+    /// Rows to write
+    #[arg(long, default_value_t = 1_000_000)]
+    pub rows: u64,
+    /// Append commits to spread them over (each writes one small file per partition it touches)
+    #[arg(long, default_value_t = 30)]
+    pub commits: u32,
+    /// Days the events span (the day(ts) partitions)
+    #[arg(long, default_value_t = 10)]
+    pub days: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Namespace whose tables to list; without it, the namespaces
+    pub namespace: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TableArg {
+    /// Table identifier: namespace.table
+    pub table: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PartitionHealthArgs {
+    /// Table identifier: namespace.table
+    pub table: String,
+    /// Measure this snapshot instead of the current one
+    #[arg(long, conflicts_with = "ref_name")]
+    pub snapshot: Option<i64>,
+    /// Measure this branch or tag instead of main
+    #[arg(long = "ref", value_name = "NAME")]
+    pub ref_name: Option<String>,
+    /// Files smaller than this count as small [default: 75% of write.target-file-size-bytes]
+    #[arg(long, value_name = "BYTES")]
+    pub small_file_size: Option<u64>,
+    /// Exit with code 1 when the table's score is below this (0-100)
+    #[arg(long, value_name = "SCORE", value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub fail_under: Option<u8>,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaDiffArgs {
+    /// Left side: TABLE, TABLE@SNAPSHOT_ID or TABLE@REF
+    pub left: String,
+    /// Right side: TABLE, TABLE@SNAPSHOT_ID or TABLE@REF
+    pub right: String,
+}

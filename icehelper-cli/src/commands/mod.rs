@@ -1,0 +1,30 @@
+//! One function per verb; each returns what to exit with.
+
+mod health;
+mod inspect;
+mod quickstart;
+
+use anyhow::Result;
+use icehelper_core::catalog::LakeCatalog;
+use icehelper_core::config::CatalogConfig;
+
+use crate::cli::{CatalogArgs, Cli, Command};
+use crate::Outcome;
+
+/// Resolves the configuration and opens the catalog (never creating anything).
+pub async fn open_catalog(args: &CatalogArgs) -> Result<LakeCatalog> {
+    let config = CatalogConfig::resolve(args.catalog.as_deref(), &args.overrides())?;
+    tracing::info!(catalog = %config.name, kind = ?config.kind().ok(), "opening catalog");
+    Ok(LakeCatalog::open(&config).await?)
+}
+
+pub async fn run(cli: Cli) -> Result<Outcome> {
+    let format = cli.global.output;
+    match &cli.command {
+        Command::Quickstart(args) => quickstart::run(&cli, args).await,
+        Command::List(args) => inspect::list(&cli.catalog, format, args).await,
+        Command::Describe(args) => inspect::describe(&cli.catalog, format, args).await,
+        Command::Snapshots(args) => inspect::snapshots(&cli.catalog, format, args).await,
+        Command::PartitionHealth(args) => health::run(&cli.catalog, format, args).await,
+    }
+}
