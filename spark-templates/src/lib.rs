@@ -47,6 +47,7 @@ pub mod catalog;
 pub mod defaults;
 mod error;
 pub mod job;
+pub mod names;
 mod render;
 pub mod resources;
 pub mod templates;

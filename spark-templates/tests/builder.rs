@@ -378,3 +378,43 @@ fn bounded_replay_rejects_bad_input() {
         .unwrap_err();
     assert!(matches!(err, Error::InvalidValue { .. }), "{err}");
 }
+
+#[test]
+fn exported_names_match_the_jobs() {
+    use spark_templates::names;
+    let jobs = [
+        defaults::cdc_to_iceberg().build().unwrap(),
+        defaults::partition_rebuild().build().unwrap(),
+        defaults::dbt_runner().build().unwrap(),
+        defaults::aggregation_batch().build().unwrap(),
+        defaults::iceberg_maintenance().build().unwrap(),
+    ];
+    assert_eq!(jobs.len(), names::TEMPLATES.len());
+    for job in &jobs {
+        let t = names::template(job.template).unwrap();
+        let kind = match &job.application {
+            Application::Once(_) => "SparkApplication",
+            Application::Scheduled(_) => "ScheduledSparkApplication",
+        };
+        assert_eq!(t.kind, kind, "{}", t.name);
+        let code = job
+            .config_maps
+            .iter()
+            .find(|c| {
+                c.name()
+                    == names::code_config_map(
+                        &job.application.spec().driver.pod.labels["app.kubernetes.io/instance"],
+                    )
+            })
+            .unwrap_or_else(|| panic!("{}: no code ConfigMap", t.name));
+        let main = &code.files()[t.main_file];
+        for a in t.arguments.iter().filter(|a| a.flag.starts_with("--")) {
+            assert!(
+                main.contains(&format!("\"{}\"", a.flag)),
+                "{}: {}",
+                t.name,
+                a.flag
+            );
+        }
+    }
+}

@@ -12,7 +12,7 @@ use crate::job::{
 use crate::render::{self, param, ReadmeParts};
 use crate::versions;
 
-const TEMPLATE: &str = "cdc-to-iceberg";
+const TEMPLATE: &str = crate::names::CDC_TO_ICEBERG;
 
 /// The type of a replicated column, as stored in Iceberg, with Debezium's JSON encoding handled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
