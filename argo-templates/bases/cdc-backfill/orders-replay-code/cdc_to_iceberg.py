@@ -1,0 +1,113 @@
+"""cdc-to-iceberg: Debezium changes from inventory.public.orders merged into raw_inventory.orders
+
+Structured Streaming from Kafka topic inventory.public.orders (Debezium JSON change events, with or without the
+schema envelope) into the Iceberg table raw_inventory.orders. Each micro-batch is reduced to the latest event
+per primary key (id), ordered by source.lsn then ts_ms, and applied
+with MERGE INTO (merge.sql): creates and updates upsert, deletes delete. Events older than the row
+already in the table (by the same order) are ignored, so replays and late batches are harmless.
+
+  spark-submit cdc_to_iceberg.py [--config job.json]
+"""
+import argparse
+
+import datatier_spark as rt
+
+# Debezium's JSON types for a column type: (type in the event, conversion to the table type)
+_DEBEZIUM = {
+    "DATE": ("INT", "date_add(DATE'1970-01-01', {c})"),
+    "TIMESTAMP": ("BIGINT", "timestamp_millis({c})"),
+}
+
+
+def _event_type(sql_type):
+    if sql_type.upper().startswith("DECIMAL"):
+        return "STRING"
+    return _DEBEZIUM.get(sql_type.upper(), (sql_type, None))[0]
+
+
+def _convert(sql_type, column):
+    if sql_type.upper().startswith("DECIMAL"):
+        return f"CAST({column} AS {sql_type})"
+    template = _DEBEZIUM.get(sql_type.upper(), (None, None))[1]
+    return template.format(c=column) if template else column
+
+
+def envelope_ddl(cfg):
+    row = ", ".join(f"`{c['name']}`: {_event_type(c['type'])}" for c in cfg["columns"])
+    env = (f"before: STRUCT<{row}>, after: STRUCT<{row}>, op: STRING, ts_ms: BIGINT, "
+           f"source: STRUCT<{cfg['order_field']}: BIGINT, ts_ms: BIGINT>")
+    return f"STRUCT<payload: STRUCT<{env}>, {env}>"
+
+
+def changes(batch_df, cfg):
+    """The latest change per key of a batch of Kafka records (column `value`, Debezium JSON)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    parsed = (batch_df.where(F.col("value").isNotNull())
+              .select(F.from_json(F.col("value").cast("string"), envelope_ddl(cfg)).alias("e"))
+              .select(F.when(F.col("e.payload").isNotNull(), F.col("e.payload"))
+                      .otherwise(F.struct("e.before", "e.after", "e.op", "e.ts_ms", "e.source"))
+                      .alias("e"))
+              .where(F.col("e.op").isin("c", "u", "d", "r")))
+    cols = []
+    for c in cfg["columns"]:
+        name = c["name"]
+        if name in cfg["keys"]:
+            raw = f"coalesce(e.after.`{name}`, e.before.`{name}`)"
+        else:
+            raw = f"e.after.`{name}`"
+        cols.append(F.expr(_convert(c["type"], raw)).alias(name))
+    ordered = parsed.select(
+        *cols,
+        F.col("e.op").alias("_cdc_op"),
+        F.coalesce(F.col(f"e.source.{cfg['order_field']}"), F.lit(-1)).alias("_cdc_order"),
+        F.coalesce(F.col("e.ts_ms"), F.col("e.source.ts_ms"), F.lit(-1)).alias("_cdc_ts_ms"),
+    )
+    w = Window.partitionBy(*cfg["keys"]).orderBy(F.col("_cdc_order").desc(), F.col("_cdc_ts_ms").desc())
+    return (ordered.withColumn("_cdc_rank", F.row_number().over(w))
+            .where("_cdc_rank = 1").drop("_cdc_rank"))
+
+
+def merge_batch(batch_df, batch_id, cfg, merge_sql):
+    """foreachBatch: MERGE the batch's latest changes into the table."""
+    spark = batch_df.sparkSession
+    latest = changes(batch_df, cfg)
+    latest.createOrReplaceTempView("cdc_changes")
+    spark.sql(merge_sql)
+    rt.log("batch_merged", batch_id=batch_id, table=cfg["table"])
+
+
+def ensure_table(spark, create_sql):
+    for stmt in rt.statements(create_sql):
+        spark.sql(stmt)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--config")
+    a = ap.parse_args()
+    cfg = rt.load_config(a.config)
+    spark = rt.session(cfg["app_name"])
+    ensure_table(spark, rt.read_text("create_table.sql"))
+    merge_sql = rt.read_text("merge.sql")
+    reader = (spark.readStream.format("kafka")
+              .option("kafka.bootstrap.servers", cfg["bootstrap_servers"])
+              .option("subscribe", cfg["topic"])
+              .option("startingOffsets", cfg["starting_offsets"])
+              .option("failOnDataLoss", str(cfg["fail_on_data_loss"]).lower()))
+    if cfg.get("max_offsets_per_trigger"):
+        reader = reader.option("maxOffsetsPerTrigger", cfg["max_offsets_per_trigger"])
+    for k, v in cfg.get("kafka_options", {}).items():
+        reader = reader.option(k, v)
+    query = (reader.load().writeStream
+             .queryName(cfg["app_name"])
+             .foreachBatch(lambda df, batch_id: merge_batch(df, batch_id, cfg, merge_sql))
+             .option("checkpointLocation", cfg["checkpoint_location"])
+             .trigger(processingTime=cfg["trigger_interval"])
+             .start())
+    query.awaitTermination()
+
+
+if __name__ == "__main__":
+    main()
