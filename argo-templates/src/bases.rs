@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::icehelper::{self, verbs};
 use crate::library;
 use crate::pipelines::{
-    self, CronWorkflowBuilder, Pipeline, SCHEDULED_DATE, SCHEDULED_PREVIOUS_DATE,
+    self, CdcBackfill, CronWorkflowBuilder, Pipeline, SCHEDULED_DATE, SCHEDULED_PREVIOUS_DATE,
 };
 use crate::render::{self, sv};
 use crate::spark::{self, CatalogSettings};
@@ -50,7 +50,11 @@ pub fn workflow_library() -> Result<Bundle> {
         "workflow_library",
         context! {
             icehelper_template => library::ICEHELPER_TEMPLATE,
-            verbs => verbs::ALL,
+            verbs => verbs::ALL
+                .iter()
+                .map(|v| (*v).to_owned())
+                .chain([verbs::BRANCH_FAST_FORWARD.join(" ")])
+                .collect::<Vec<_>>(),
             image => icehelper::image(),
             problem_exit => icehelper::exit_codes::PROBLEM,
             catalog => context! {
@@ -107,10 +111,40 @@ fn pipeline_base(
     Ok(b)
 }
 
+/// Partition health threshold of `daily-aggregation`.
+pub const FAIL_UNDER: f64 = 0.8;
+
+/// The `daily-aggregation` pipeline of the committed base.
+pub fn daily_aggregation_pipeline() -> Result<Pipeline> {
+    pipelines::daily_aggregation(ORDERS_TABLE, DAILY_ORDERS_TABLE, FAIL_UNDER)
+}
+
+/// The `ml-feature-prep` pipeline of the committed base.
+pub fn ml_feature_prep_pipeline() -> Result<Pipeline> {
+    pipelines::ml_feature_prep(CUSTOMERS_TABLE, ORDERS_TABLE, FEATURE_TABLE)
+}
+
+/// The `cdc-backfill` pipeline of the committed base: the Iceberg sink connector, topic and table
+/// of strimzi-templates' `debezium-postgres` base (first captured table).
+pub fn cdc_backfill_pipeline() -> Result<CdcBackfill> {
+    use strimzi_templates::bases as kafka;
+    let topic = format!("{}.{}", kafka::TOPIC_PREFIX, kafka::CAPTURED_TABLES[0]);
+    pipelines::cdc_backfill(kafka::ICEBERG_CONNECTOR, &topic, ORDERS_TABLE)
+}
+
+/// The pipelines with Spark steps, by base name.
+pub fn pipelines() -> Result<Vec<(&'static str, Pipeline)>> {
+    Ok(vec![
+        ("daily-aggregation", daily_aggregation_pipeline()?),
+        ("ml-feature-prep", ml_feature_prep_pipeline()?),
+        ("cdc-backfill", cdc_backfill_pipeline()?.pipeline),
+    ])
+}
+
 /// `daily-aggregation` WorkflowTemplate + CronWorkflow (02:00 UTC, for the previous day).
 pub fn daily_aggregation() -> Result<Bundle> {
-    let fail_under = 0.8;
-    let p = pipelines::daily_aggregation(ORDERS_TABLE, DAILY_ORDERS_TABLE, fail_under)?;
+    let fail_under = FAIL_UNDER;
+    let p = daily_aggregation_pipeline()?;
     pipeline_base(
         "daily-aggregation",
         "daily_aggregation",
@@ -129,7 +163,7 @@ pub fn daily_aggregation() -> Result<Bundle> {
 
 /// `ml-feature-prep` WorkflowTemplate + CronWorkflow (04:00 UTC, as of the scheduled date).
 pub fn ml_feature_prep() -> Result<Bundle> {
-    let p = pipelines::ml_feature_prep(CUSTOMERS_TABLE, ORDERS_TABLE, FEATURE_TABLE)?;
+    let p = ml_feature_prep_pipeline()?;
     pipeline_base(
         "ml-feature-prep",
         "ml_feature_prep",
@@ -149,9 +183,7 @@ pub fn ml_feature_prep() -> Result<Bundle> {
 
 /// `cdc-backfill` WorkflowTemplate (submitted on demand, no schedule).
 pub fn cdc_backfill() -> Result<Bundle> {
-    use strimzi_templates::bases as kafka;
-    let topic = format!("{}.{}", kafka::TOPIC_PREFIX, kafka::CAPTURED_TABLES[0]);
-    let p = pipelines::cdc_backfill(kafka::ICEBERG_CONNECTOR, &topic, ORDERS_TABLE)?;
+    let p = cdc_backfill_pipeline()?;
     pipeline_base(
         "cdc-backfill",
         "cdc_backfill",

@@ -6,10 +6,6 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{EnvVar, EnvVarSource, SecretKeySelector, ServiceAccount};
-use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
-use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use crate::error::{Error, Result};
 use crate::icehelper::{self, flags, verbs};
 use crate::model::{
@@ -17,6 +13,10 @@ use crate::model::{
     WorkflowTemplate, ARGO_API_VERSION,
 };
 use crate::spark::CatalogSettings;
+use k8s_openapi::api::core::v1::{EnvVar, EnvVarSource, SecretKeySelector, ServiceAccount};
+use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 /// ServiceAccount the pipeline pods run as.
 pub const SERVICE_ACCOUNT: &str = "data-tier-pipelines";
@@ -126,11 +126,7 @@ const FLAG_PROPERTIES: [(&str, &str, &str, &str); 2] = [
     ("warehouse", "warehouse", flags::WAREHOUSE, "Warehouse"),
 ];
 
-fn icehelper_step(
-    catalog: &CatalogSettings,
-    verb: &str,
-    extra: &[(&str, &str, &str)],
-) -> Template {
+fn icehelper_step(catalog: &CatalogSettings, verb: &str, extra: &[(&str, &str, &str)]) -> Template {
     icehelper_command(catalog, &[verb], extra)
 }
 
@@ -248,11 +244,7 @@ pub fn icehelper_template() -> Result<WorkflowTemplate> {
                     verbs::REMOVE_ORPHAN_FILES,
                     &[(flags::OLDER_THAN, "older-than", "3d")],
                 ),
-                icehelper_command(
-                    c,
-                    &verbs::BRANCH_FAST_FORWARD,
-                    &[(flags::FROM, "from", "")],
-                ),
+                icehelper_command(c, &verbs::BRANCH_FAST_FORWARD, &[(flags::FROM, "from", "")]),
             ],
             ..WorkflowSpec::default()
         },

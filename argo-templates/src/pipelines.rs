@@ -422,18 +422,31 @@ pub fn cdc_backfill(connector: &str, topic: &str, target_table: &str) -> Result<
     if topic.is_empty() {
         return Err(Error::Empty { what: "topic" });
     }
-    let step = SparkStep::new("replay", spark::cdc_replay_job(topic, target_table).build()?)?;
+    let step = SparkStep::new(
+        "replay",
+        spark::cdc_replay_job(topic, target_table).build()?,
+    )?;
     let conn = wp("connector");
     let resume_on_failure = DagTask {
         when: Some("{{workflow.status}} != Succeeded".to_owned()),
-        ..local_task("resume-connector", "resume-connector", None, &[("connector", &conn)])
+        ..local_task(
+            "resume-connector",
+            "resume-connector",
+            None,
+            &[("connector", &conn)],
+        )
     };
     let workflow_template = pipeline(
         "cdc-backfill",
         vec![Parameter::value("connector", connector)],
         vec![
             main_dag(vec![
-                local_task("pause-connector", "pause-connector", None, &[("connector", &conn)]),
+                local_task(
+                    "pause-connector",
+                    "pause-connector",
+                    None,
+                    &[("connector", &conn)],
+                ),
                 local_task("replay", step.template_name(), Some("pause-connector"), &[]),
                 local_task(
                     "resume-connector",

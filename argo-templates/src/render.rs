@@ -106,8 +106,7 @@ pub(crate) fn spark_steps(steps: &[SparkStep]) -> Value {
                 .config_maps
                 .iter()
                 .map(|cm| {
-                    let files: Vec<String> =
-                        cm.files().keys().map(|k| format!("`{k}`")).collect();
+                    let files: Vec<String> = cm.files().keys().map(|k| format!("`{k}`")).collect();
                     context! { name => cm.name(), files }
                 })
                 .collect();

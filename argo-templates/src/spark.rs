@@ -367,7 +367,8 @@ impl CatalogSettings {
         let from_env = format!("{}{prefix}", spark_templates::catalog::CONF_FROM_ENV_PREFIX);
         for (k, var) in &spec.spark_conf {
             if let Some(key) = k.strip_prefix(&from_env) {
-                let r = secret_of(var).ok_or_else(|| missing("a catalog secret has no Secret reference"))?;
+                let r = secret_of(var)
+                    .ok_or_else(|| missing("a catalog secret has no Secret reference"))?;
                 secrets.insert(key.to_owned(), r);
             }
         }
@@ -406,7 +407,9 @@ mod tests {
 
     #[test]
     fn scheduled_bundle_is_rejected() {
-        let scheduled = spark_templates::defaults::aggregation_batch().build().unwrap();
+        let scheduled = spark_templates::defaults::aggregation_batch()
+            .build()
+            .unwrap();
         let err = SparkStep::new("x", scheduled).unwrap_err();
         assert!(matches!(err, Error::SparkStep { .. }), "{err}");
     }
