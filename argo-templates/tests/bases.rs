@@ -622,3 +622,34 @@ fn release_tarball_is_reproducible() {
     assert_eq!(ta.sha256, tb.sha256);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The KafkaConnector `cdc-backfill` pauses and the topic it replays exist in strimzi-templates'
+/// `debezium-postgres` base.
+#[test]
+fn cdc_backfill_resolves_against_strimzi_templates() {
+    let kafka: Vec<Value> = strimzi_templates::bases::all()
+        .unwrap()
+        .into_iter()
+        .flat_map(|b| b.objects)
+        .collect();
+    let backfill = argo_templates::bases::cdc_backfill_pipeline().unwrap();
+    let has = |kind: &str, name: &str| {
+        kafka
+            .iter()
+            .any(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+    };
+    assert!(
+        has("KafkaConnector", &backfill.connector),
+        "{}",
+        backfill.connector
+    );
+    assert!(has("KafkaTopic", &backfill.topic), "{}", backfill.topic);
+    let wt = serde_json::to_value(&backfill.pipeline.workflow_template).unwrap();
+    let connector_param = wt["spec"]["arguments"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "connector")
+        .unwrap();
+    assert_eq!(connector_param["value"], backfill.connector.as_str());
+}
