@@ -582,5 +582,17 @@ mod tests {
                 ..
             }
         ));
+        assert!(matches!(
+            ml_feature_prep("a.b", "orders", "f.g").unwrap_err(),
+            Error::InvalidTable { .. }
+        ));
+        assert!(matches!(
+            cdc_backfill("Inventory_Iceberg", "t", "a.b").unwrap_err(),
+            Error::InvalidName { .. }
+        ));
+        assert!(matches!(
+            cdc_backfill("c", "", "a.b").unwrap_err(),
+            Error::Empty { .. }
+        ));
     }
 }

@@ -335,7 +335,9 @@ fn convert(schema: &Value, in_junctor: bool) -> Value {
             "items" | "additionalProperties" | "not" => {
                 let junctor = in_junctor || k == "not";
                 let converted = match v {
-                    Value::Array(a) => Value::Array(a.iter().map(|x| convert(x, junctor)).collect()),
+                    Value::Array(a) => {
+                        Value::Array(a.iter().map(|x| convert(x, junctor)).collect())
+                    }
                     other => convert(other, junctor),
                 };
                 out.insert(k.clone(), converted);
@@ -518,7 +520,11 @@ mod tests {
                    "metadata": {"name": "w"}, "spec": spec})
         };
         let ok = wrap(json!({"secretName": "ca", "pattern": "*.crt"}));
-        assert!(schema.violations(&ok).is_empty(), "{:?}", schema.violations(&ok));
+        assert!(
+            schema.violations(&ok).is_empty(),
+            "{:?}",
+            schema.violations(&ok)
+        );
         let both = wrap(json!({"secretName": "ca", "pattern": "*.crt", "certificate": "ca.crt"}));
         assert!(!schema.violations(&both).is_empty());
         let unknown = wrap(json!({"secretName": "ca", "pattern": "*.crt", "typo": 1}));
