@@ -70,7 +70,8 @@ pub enum CatalogKind {
         /// OAuth2 token endpoint, when not the catalog's own.
         oauth2_server_uri: Option<String>,
     },
-    /// Iceberg JDBC catalog (PostgreSQL, MySQL, SQLite).
+    /// Iceberg JDBC catalog (PostgreSQL, MySQL, SQLite; SQLite files are opened in WAL mode, see
+    /// `tests/README` of this crate for why).
     Jdbc {
         /// JDBC URL (`jdbc:postgresql://pg.lake:5432/iceberg`).
         uri: String,
@@ -271,6 +272,13 @@ impl IcebergCatalog {
                 );
                 if uri.starts_with("jdbc:postgresql:") {
                     out.packages.push(versions::postgresql_jdbc());
+                }
+                if uri.starts_with("jdbc:sqlite:") {
+                    // Every JdbcCatalog instance keeps a read lock (Iceberg 1.10 leaves metadata
+                    // result sets open); in rollback-journal mode the second instance Spark's
+                    // session clones create (rewrite_data_files) makes commits fail with
+                    // SQLITE_BUSY. In WAL mode readers do not block the writer.
+                    out.conf(&format!("{p}.jdbc.journal_mode"), "WAL");
                 }
             }
             CatalogKind::Hive { uri } => {

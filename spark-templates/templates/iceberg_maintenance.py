@@ -4,7 +4,9 @@ Runs maintenance.sql: Iceberg's Spark procedures for each table, in this order p
 rewrite_data_files, rewrite_position_delete_files, rewrite_manifests, expire_snapshots,
 remove_orphan_files (each only when enabled). Each statement is preceded by a marker line
 `-- @ <table> <procedure>`. A failing table does not stop the others; the job fails at the end.
-Run-time parameters `{{ "{{ cutoff_<n><s|m|h|d>}}" }}` are the current UTC time minus that duration.
+Run-time parameters `{{ "{{ cutoff_<n><s|m|h|d>}}" }}` are the UTC time at which the statement starts minus
+that duration (millisecond precision, with an explicit `Z`, so the session time zone does not matter), so
+`older-than 0s` also covers the snapshots committed by the procedures run before it.
 
   spark-submit iceberg_maintenance.py [--config job.json] [--only ns.table]
 """
@@ -36,17 +38,18 @@ def cutoffs(text, now):
     params = {}
     for name, n, unit in _CUTOFF.findall(text):
         moment = now - datetime.timedelta(**{_UNITS[unit]: int(n)})
-        params[name] = moment.strftime("%Y-%m-%d %H:%M:%S")
+        params[name] = moment.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + "Z"
     return params
 
 
 def run(spark, sql_text, only=None, now=None):
-    now = now or datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
-    sql_text = rt.render_sql(sql_text, cutoffs(sql_text, now))
+    """Runs the blocks; `now` fixes the cutoffs' reference time (default: when each statement starts)."""
     failed, results = set(), []
     for table, procedure, stmt in blocks(sql_text):
         if (only and table != only) or table in failed:
             continue
+        moment = now or datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+        stmt = rt.render_sql(stmt, cutoffs(stmt, moment))
         try:
             rows = [r.asDict() for r in spark.sql(stmt).collect()]
         except Exception as e:  # noqa: BLE001 - report and continue with the next table

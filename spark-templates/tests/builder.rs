@@ -242,3 +242,34 @@ fn secrets_are_referenced_never_inlined() {
         .packages
         .contains(&"org.postgresql:postgresql:42.7.4".to_owned()));
 }
+
+#[test]
+fn sqlite_jdbc_catalogs_use_wal() {
+    let sqlite = defaults::cdc_to_iceberg()
+        .catalog(IcebergCatalog::jdbc(
+            "lake",
+            "jdbc:sqlite:/data/catalog.db",
+            SecretKeyRef::new("c", "user"),
+            SecretKeyRef::new("c", "password"),
+        ))
+        .build()
+        .unwrap();
+    assert_eq!(
+        sqlite.application.spec().spark_conf["spark.sql.catalog.lake.jdbc.journal_mode"],
+        "WAL"
+    );
+    let pg = defaults::cdc_to_iceberg()
+        .catalog(IcebergCatalog::jdbc(
+            "lake",
+            "jdbc:postgresql://pg:5432/iceberg",
+            SecretKeyRef::new("c", "user"),
+            SecretKeyRef::new("c", "password"),
+        ))
+        .build()
+        .unwrap();
+    assert!(!pg
+        .application
+        .spec()
+        .spark_conf
+        .contains_key("spark.sql.catalog.lake.jdbc.journal_mode"));
+}

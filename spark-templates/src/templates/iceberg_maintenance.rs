@@ -15,7 +15,9 @@ const TEMPLATE: &str = "iceberg-maintenance";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Procedure {
-    /// `rewrite_data_files` (compaction).
+    /// `rewrite_data_files` (compaction), always with `remove-dangling-deletes`: delete files whose
+    /// data files were all rewritten are dropped in the same run (Iceberg keeps them otherwise, and
+    /// `rewrite_position_delete_files` does not pick a lone dangling delete file).
     RewriteDataFiles,
     /// `rewrite_position_delete_files`.
     RewritePositionDeleteFiles,
@@ -41,6 +43,7 @@ pub struct TableMaintenance {
     orphan_older_than: String,
     retain_last: Option<u32>,
     max_concurrent_deletes: Option<u32>,
+    rewrite_all_delete_files: bool,
 }
 
 impl TableMaintenance {
@@ -58,6 +61,7 @@ impl TableMaintenance {
             orphan_older_than: "3d".into(),
             retain_last: Some(1),
             max_concurrent_deletes: None,
+            rewrite_all_delete_files: true,
         }
     }
 
@@ -112,6 +116,18 @@ impl TableMaintenance {
     /// `max-concurrent-deletes`.
     pub fn max_concurrent_deletes(mut self, threads: u32) -> Self {
         self.max_concurrent_deletes = Some(threads);
+        self
+    }
+
+    /// Whether `rewrite_position_delete_files` rewrites every position delete file (Iceberg's
+    /// `rewrite-all`; default true). Rewriting drops the positions of data files that are no longer
+    /// live, which is how the delete files left behind by `rewrite_data_files` on format-version 2
+    /// tables go away: Iceberg's planner never selects a group of a single delete file, whatever
+    /// `min-input-files` says, so without `rewrite-all` a partition's lone dangling delete file stays
+    /// (and is read by every scan of that partition). `false` rewrites only groups that meet
+    /// `min-input-files` / `target-file-size`, which is cheaper on tables with many live delete files.
+    pub fn rewrite_all_delete_files(mut self, yes: bool) -> Self {
+        self.rewrite_all_delete_files = yes;
         self
     }
 
@@ -237,7 +253,7 @@ impl IcebergMaintenance {
                     reason: "at least 1",
                 });
             }
-            let mut data_options = BTreeMap::new();
+            let mut data_options = BTreeMap::from([("remove-dangling-deletes", "true".to_owned())]);
             let mut delete_options = BTreeMap::new();
             if let Some(n) = t.target_file_size {
                 data_options.insert("target-file-size-bytes", n.to_string());
@@ -246,6 +262,9 @@ impl IcebergMaintenance {
             if let Some(n) = t.min_input_files {
                 data_options.insert("min-input-files", n.to_string());
                 delete_options.insert("min-input-files", n.to_string());
+            }
+            if t.rewrite_all_delete_files {
+                delete_options.insert("rewrite-all", "true".to_owned());
             }
             if let Some(p) = t.partial_progress {
                 data_options.insert("partial-progress.enabled", p.to_string());
@@ -307,7 +326,8 @@ impl IcebergMaintenance {
             overview: "Runs Iceberg's Spark procedures per table: `rewrite_data_files`, `rewrite_position_delete_files`, \
                 `rewrite_manifests`, `expire_snapshots`, `remove_orphan_files`, with the option names icehelper uses \
                 (`target-file-size`, `min-input-files`, `where`, `partial-progress`, `older-than`, `retain-last`, \
-                `max-concurrent-deletes`). It is the path for tables that outgrow one machine; icehelper does the same \
+                `max-concurrent-deletes`); `rewrite_data_files` also removes dangling delete files \
+                (`remove-dangling-deletes`). It is the path for tables that outgrow one machine; icehelper does the same \
                 on one node. A failing table does not stop the others; the run fails at the end.".into(),
             params,
             extra_cms: vec![],

@@ -91,7 +91,9 @@ check(files_after == 1, f"the day is one file after the rewrite: {files_after}")
 # ---------------------------------------------------------------- iceberg-maintenance
 d = code("iceberg-maintenance", "maint")
 mt = load(os.path.join(d, "iceberg_maintenance.py"), "iceberg_maintenance")
-spark.sql("INSERT INTO analytics.events VALUES (TIMESTAMP '2024-01-02 12:00:00', 'click', 99, DATE '2024-01-02')")
+# two rows in one file, one deleted: a position delete (deleting a whole file is a metadata-only delete)
+spark.sql("INSERT INTO analytics.events VALUES (TIMESTAMP '2024-01-02 12:00:00', 'click', 99, DATE '2024-01-02'), "
+          "(TIMESTAMP '2024-01-02 13:00:00', 'view', 98, DATE '2024-01-02')")
 spark.sql("DELETE FROM analytics.events WHERE user_id = 99")
 check(rows("SELECT count(*) FROM analytics.events.delete_files")[0][0] >= 1, "a position delete file exists")
 location = rows("DESCRIBE TABLE EXTENDED analytics.events")

@@ -25,7 +25,12 @@ def session(catalog_db, warehouse, catalog="lake", extra_conf=None):
          .config(f"spark.sql.catalog.{catalog}", "org.apache.iceberg.spark.SparkCatalog")
          .config(f"spark.sql.catalog.{catalog}.type", "jdbc")
          .config(f"spark.sql.catalog.{catalog}.jdbc.schema-version", "V1")
-         .config(f"spark.sql.catalog.{catalog}.clients", "1")
+         # SQLite in WAL mode: Iceberg 1.10's JdbcCatalog.initialize leaves a metadata ResultSet open
+         # (DatabaseMetaData.getTables/getColumns), so every catalog instance keeps a read lock. The
+         # session clones that rewrite_data_files makes initialise a second instance of the default
+         # catalog; in rollback-journal mode its lock makes the commit fail with SQLITE_BUSY.
+         # See tests/README.
+         .config(f"spark.sql.catalog.{catalog}.jdbc.journal_mode", "WAL")
          .config(f"spark.sql.catalog.{catalog}.warehouse", "file://" + os.path.abspath(warehouse))
          .config("spark.sql.defaultCatalog", catalog))
     for k, v in (extra_conf or {}).items():

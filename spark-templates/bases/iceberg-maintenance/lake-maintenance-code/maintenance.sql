@@ -5,12 +5,12 @@
 -- @ analytics.events rewrite_data_files
 CALL lake.system.rewrite_data_files(
   table => 'analytics.events',
-  options => map('min-input-files', '5', 'partial-progress.enabled', 'true', 'target-file-size-bytes', '536870912')
+  options => map('min-input-files', '5', 'partial-progress.enabled', 'true', 'remove-dangling-deletes', 'true', 'target-file-size-bytes', '536870912')
 );
 -- @ analytics.events rewrite_position_delete_files
 CALL lake.system.rewrite_position_delete_files(
   table => 'analytics.events',
-  options => map('min-input-files', '5', 'target-file-size-bytes', '536870912')
+  options => map('min-input-files', '5', 'rewrite-all', 'true', 'target-file-size-bytes', '536870912')
 );
 -- @ analytics.events rewrite_manifests
 CALL lake.system.rewrite_manifests(table => 'analytics.events');
@@ -30,11 +30,13 @@ CALL lake.system.remove_orphan_files(
 
 -- @ sales.orders rewrite_data_files
 CALL lake.system.rewrite_data_files(
-  table => 'sales.orders'
+  table => 'sales.orders',
+  options => map('remove-dangling-deletes', 'true')
 );
 -- @ sales.orders rewrite_position_delete_files
 CALL lake.system.rewrite_position_delete_files(
-  table => 'sales.orders'
+  table => 'sales.orders',
+  options => map('rewrite-all', 'true')
 );
 -- @ sales.orders rewrite_manifests
 CALL lake.system.rewrite_manifests(table => 'sales.orders');
