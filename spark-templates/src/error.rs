@@ -54,6 +54,35 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// A timestamp is neither RFC 3339 nor epoch milliseconds.
+    #[error(
+        "{field}: {value:?} is not an RFC 3339 timestamp (2024-01-31T00:00:00Z, 2024-01-31T02:00:00.5+02:00) \
+         or epoch milliseconds at or after 1970-01-01"
+    )]
+    InvalidTimestamp {
+        /// The parameter.
+        field: &'static str,
+        /// The rejected value.
+        value: String,
+    },
+    /// An Iceberg branch name is not usable.
+    #[error("branch {value:?} is invalid: {reason}")]
+    InvalidBranchName {
+        /// The rejected name.
+        value: String,
+        /// Why.
+        reason: &'static str,
+    },
+    /// Two parameters that exclude each other were both set.
+    #[error("{template}: {first} and {second} exclude each other; set one")]
+    ConflictingParameters {
+        /// The template.
+        template: &'static str,
+        /// One parameter.
+        first: &'static str,
+        /// The other.
+        second: &'static str,
+    },
     /// A minijinja template failed to render.
     #[error("rendering {template}: {source}")]
     Render {

@@ -1,4 +1,4 @@
--- cdc-to-iceberg {{ name }}: the target table, created on first start.
+-- cdc-to-iceberg {{ name }}: the {% if replay and not branch %}staging{% else %}target{% endif %} table, created on first start.
 CREATE NAMESPACE IF NOT EXISTS {{ namespace }};
 CREATE TABLE IF NOT EXISTS {{ table }} (
 {% for c in columns %}
@@ -16,3 +16,7 @@ TBLPROPERTIES (
   'write.update.mode' = 'merge-on-read',
   'write.merge.mode' = 'merge-on-read'
 );
+{% if branch %}
+-- the bounded replay writes into branch {{ branch }}, created from main when missing
+ALTER TABLE {{ table }} CREATE BRANCH IF NOT EXISTS {{ branch }};
+{% endif %}

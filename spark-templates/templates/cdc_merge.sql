@@ -1,5 +1,5 @@
--- cdc-to-iceberg {{ name }}: apply one micro-batch (view cdc_changes, one row per key) to {{ table }}.
-MERGE INTO {{ table }} AS t
+-- cdc-to-iceberg {{ name }}: apply one micro-batch (view cdc_changes, one row per key) to {{ target }}.
+MERGE INTO {{ target }} AS t
 USING cdc_changes AS s
 ON {% for k in keys %}t.`{{ k }}` = s.`{{ k }}`{% if not loop.last %} AND {% endif %}{% endfor %}
 

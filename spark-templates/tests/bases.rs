@@ -71,6 +71,33 @@ fn default_spark_resources_validate_against_the_crds() {
     assert_eq!(checked, 5);
 }
 
+/// The bounded replay variant of cdc-to-iceberg (what argo-templates' cdc-backfill runs).
+fn bounded_replay() -> JobBundle {
+    CdcToIceberg::new("orders-backfill", "dbserver1.public.orders", "sales.orders")
+        .column("id", ColumnType::BigInt)
+        .column("status", ColumnType::String)
+        .key("id")
+        .catalog(defaults::catalog())
+        .s3(defaults::s3())
+        .bounded_replay(
+            BoundedReplay::from_timestamp("2024-06-01T00:00:00Z")
+                .branch("backfill")
+                .checkpoint_location("s3a://lake/checkpoints/orders-backfill-20240601"),
+        )
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn bounded_replay_variant_is_snapshotted() {
+    let bundle = bounded_replay().to_bundle().unwrap();
+    for (path, content) in bundle.render().unwrap() {
+        let name = format!("replay__{}__{}", bundle.name(), path.display()).replace('/', "__");
+        let text = String::from_utf8(content).unwrap();
+        insta::assert_snapshot!(name, text);
+    }
+}
+
 fn variants() -> Vec<JobBundle> {
     let jdbc = IcebergCatalog::jdbc(
         "lake",
@@ -82,6 +109,7 @@ fn variants() -> Vec<JobBundle> {
     let hive =
         IcebergCatalog::hive("hms", "thrift://hive-metastore:9083").warehouse("s3://lake/wh");
     vec![
+        bounded_replay(),
         defaults::cdc_to_iceberg()
             .catalog(jdbc.clone())
             .monitoring(Some(Monitoring::JmxExporter {

@@ -273,3 +273,148 @@ fn sqlite_jdbc_catalogs_use_wal() {
         .spark_conf
         .contains_key("spark.sql.catalog.lake.jdbc.journal_mode"));
 }
+
+fn replay_job(replay: BoundedReplay) -> Result<spark_templates::JobBundle, Error> {
+    defaults::cdc_to_iceberg().bounded_replay(replay).build()
+}
+
+fn code_file(job: &spark_templates::JobBundle, name: &str) -> String {
+    job.config_maps[0].files()[name].clone()
+}
+
+#[test]
+fn bounded_replay_into_a_branch() {
+    let job = replay_job(
+        BoundedReplay::from_timestamp("2024-06-01T02:00:00.250+02:00").branch("backfill_1"),
+    )
+    .unwrap();
+    let cfg: serde_json::Value = serde_json::from_str(&code_file(&job, "job.json")).unwrap();
+    assert_eq!(
+        cfg["replay"]["starting_timestamp_ms"],
+        1_717_200_000_250_i64
+    );
+    assert_eq!(cfg["replay"]["target"], "sales.orders.branch_backfill_1");
+    assert_eq!(
+        cfg["replay"]["checkpoint_location"],
+        "s3a://lake/checkpoints/orders-cdc-replay-backfill-1"
+    );
+    assert!(code_file(&job, "merge.sql").contains("MERGE INTO sales.orders.branch_backfill_1 AS t"));
+    assert!(code_file(&job, "create_table.sql")
+        .contains("ALTER TABLE sales.orders CREATE BRANCH IF NOT EXISTS backfill_1;"));
+    let Application::Once(app) = &job.application else {
+        panic!("a SparkApplication")
+    };
+    let policy = app.spec.restart_policy.as_ref().unwrap();
+    assert_eq!(policy.type_, "OnFailure");
+    // epoch milliseconds are accepted as they are
+    let job =
+        replay_job(BoundedReplay::from_timestamp("1717200000000").staging_table("staging.orders"))
+            .unwrap();
+    let cfg: serde_json::Value = serde_json::from_str(&code_file(&job, "job.json")).unwrap();
+    assert_eq!(
+        cfg["replay"]["starting_timestamp_ms"],
+        1_717_200_000_000_i64
+    );
+    assert_eq!(cfg["replay"]["target"], "staging.orders");
+    assert!(code_file(&job, "merge.sql").contains("MERGE INTO staging.orders AS t"));
+    assert!(
+        code_file(&job, "create_table.sql").contains("CREATE TABLE IF NOT EXISTS staging.orders (")
+    );
+    // the streaming job has no replay block
+    let stream = defaults::cdc_to_iceberg().build().unwrap();
+    assert!(!code_file(&stream, "job.json").contains("replay"));
+}
+
+#[test]
+fn bounded_replay_rejects_bad_input() {
+    for ts in [
+        "2024-06-01",
+        "2024-06-01T00:00:00",
+        "2024-02-30T00:00:00Z",
+        "2024-06-01T24:00:00Z",
+        "2024-06-01T00:00:00+2:00",
+        "1969-12-31T23:59:59Z",
+        "yesterday",
+        "-5",
+        "",
+    ] {
+        let err = replay_job(BoundedReplay::from_timestamp(ts).branch("b")).unwrap_err();
+        assert!(matches!(err, Error::InvalidTimestamp { .. }), "{ts}: {err}");
+    }
+    for branch in ["main", "", "has-dash", "1st", "a.b", "with space"] {
+        let err = replay_job(BoundedReplay::from_timestamp("0").branch(branch)).unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidBranchName { .. }),
+            "{branch:?}: {err}"
+        );
+    }
+    let err = replay_job(
+        BoundedReplay::from_timestamp("0")
+            .branch("b")
+            .staging_table("s.t"),
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::ConflictingParameters { .. }), "{err}");
+    let err = replay_job(BoundedReplay::from_timestamp("0")).unwrap_err();
+    assert!(matches!(err, Error::MissingParameter { .. }), "{err}");
+    let err =
+        replay_job(BoundedReplay::from_timestamp("0").staging_table("sales.orders")).unwrap_err();
+    assert!(matches!(err, Error::InvalidValue { .. }), "{err}");
+    let err = replay_job(BoundedReplay::from_timestamp("0").staging_table("orders")).unwrap_err();
+    assert!(matches!(err, Error::InvalidTableName { .. }), "{err}");
+    let err = replay_job(
+        BoundedReplay::from_timestamp("0")
+            .branch("b")
+            .checkpoint_location("s3a://lake/checkpoints/orders-cdc"),
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::InvalidValue { .. }), "{err}");
+    let err = defaults::cdc_to_iceberg()
+        .bounded_replay(BoundedReplay::from_timestamp("0").branch("b"))
+        .restart(Restart::Always {
+            interval_seconds: 10,
+        })
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidValue { .. }), "{err}");
+}
+
+#[test]
+fn exported_names_match_the_jobs() {
+    use spark_templates::names;
+    let jobs = [
+        defaults::cdc_to_iceberg().build().unwrap(),
+        defaults::partition_rebuild().build().unwrap(),
+        defaults::dbt_runner().build().unwrap(),
+        defaults::aggregation_batch().build().unwrap(),
+        defaults::iceberg_maintenance().build().unwrap(),
+    ];
+    assert_eq!(jobs.len(), names::TEMPLATES.len());
+    for job in &jobs {
+        let t = names::template(job.template).unwrap();
+        let kind = match &job.application {
+            Application::Once(_) => "SparkApplication",
+            Application::Scheduled(_) => "ScheduledSparkApplication",
+        };
+        assert_eq!(t.kind, kind, "{}", t.name);
+        let code = job
+            .config_maps
+            .iter()
+            .find(|c| {
+                c.name()
+                    == names::code_config_map(
+                        &job.application.spec().driver.pod.labels["app.kubernetes.io/instance"],
+                    )
+            })
+            .unwrap_or_else(|| panic!("{}: no code ConfigMap", t.name));
+        let main = &code.files()[t.main_file];
+        for a in t.arguments.iter().filter(|a| a.flag.starts_with("--")) {
+            assert!(
+                main.contains(&format!("\"{}\"", a.flag)),
+                "{}: {}",
+                t.name,
+                a.flag
+            );
+        }
+    }
+}

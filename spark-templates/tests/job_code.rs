@@ -1,5 +1,5 @@
 //! The job code runs: aggregation-batch, partition-rebuild, iceberg-maintenance and cdc-to-iceberg's
-//! merge in a local Spark 3.5 + Iceberg 1.10 (JDBC catalog on SQLite).
+//! merge (streaming, and a bounded replay into a branch) in a local Spark 3.5 + Iceberg 1.10 (JDBC catalog on SQLite).
 //!
 //! Needs `DATA_TIER_SPARK_PYTHON` (python of the Spark oracle venv) and `DATA_TIER_SPARK_SQL`
 //! (`spark_sql.py`); see tests/README.
@@ -115,6 +115,25 @@ fn job_code_runs_in_local_spark() {
             .column("updated_at", ColumnType::Timestamp)
             .key("id")
             .catalog(jdbc_catalog())
+            .build()
+            .unwrap(),
+    );
+    // the bounded replay variant: the same table, merged into branch `backfill`
+    write(
+        &bases,
+        CdcToIceberg::new("cdc-replay", "dbserver1.public.orders", "sales.orders")
+            .column("id", ColumnType::BigInt)
+            .column("status", ColumnType::String)
+            .column("amount", ColumnType::Decimal(12, 2))
+            .column("day", ColumnType::Date)
+            .column("updated_at", ColumnType::Timestamp)
+            .key("id")
+            .catalog(jdbc_catalog())
+            .bounded_replay(
+                BoundedReplay::from_timestamp("2024-01-01T00:00:00Z")
+                    .branch("backfill")
+                    .checkpoint_location("file:///tmp/cdc-replay-checkpoint"),
+            )
             .build()
             .unwrap(),
     );

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::job::{parse_table, AppRequest, JobBundle, SparkJob, SparkJobOptions, JOB_CODE_DIR};
 use crate::render::{self, param, ReadmeParts};
 
-const TEMPLATE: &str = "aggregation-batch";
+const TEMPLATE: &str = crate::names::AGGREGATION_BATCH;
 
 /// The default aggregation: daily counts per event type.
 pub const DEFAULT_QUERY: &str = "SELECT\n  DATE '{{ ds }}' AS ds,\n  event_type,\n  count(*) AS events,\n  count(DISTINCT user_id) AS users\nFROM analytics.events\nWHERE event_time >= TIMESTAMP '{{ ds }} 00:00:00'\n  AND event_time < TIMESTAMP '{{ ds }} 00:00:00' + INTERVAL 1 DAY\nGROUP BY event_type";

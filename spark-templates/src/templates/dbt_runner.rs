@@ -10,7 +10,7 @@ use crate::job::{AppRequest, JobBundle, SparkJob, SparkJobOptions, JOB_CODE_DIR}
 use crate::render::{self, param, ReadmeParts};
 use crate::versions;
 
-const TEMPLATE: &str = "dbt-runner";
+const TEMPLATE: &str = crate::names::DBT_RUNNER;
 /// Where a project shipped in a ConfigMap is mounted.
 pub const PROJECT_DIR: &str = "/opt/spark/dbt-project";
 

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::job::{parse_table, AppRequest, JobBundle, SparkJob, SparkJobOptions, JOB_CODE_DIR};
 use crate::render::{self, param, ReadmeParts};
 
-const TEMPLATE: &str = "iceberg-maintenance";
+const TEMPLATE: &str = crate::names::ICEBERG_MAINTENANCE;
 
 /// One of the procedures run per table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::job::{parse_table, AppRequest, JobBundle, SparkJob, SparkJobOptions, JOB_CODE_DIR};
 use crate::render::{self, param, ReadmeParts};
 
-const TEMPLATE: &str = "partition-rebuild";
+const TEMPLATE: &str = crate::names::PARTITION_REBUILD;
 
 /// How each day is rebuilt.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -166,5 +166,36 @@ check(got == want, f"CDC merge applies inserts, updates and deletes by key in LS
 cdc.merge_batch(batch(batch2), 2, cfg, merge_sql)
 check(rows(table) == want, "replaying a batch changes nothing")
 
+# ---------------------------------------------------------------- cdc-to-iceberg bounded replay (branch)
+d = code("cdc-to-iceberg", "cdc-replay")
+rp = load(os.path.join(d, "cdc_to_iceberg.py"), "cdc_replay")
+rcfg = rt.load_config(os.path.join(d, "job.json"))
+check(rcfg["replay"]["target"] == "sales.orders.branch_backfill"
+      and rcfg["replay"]["starting_timestamp_ms"] == 1704067200000, f"replay configuration: {rcfg['replay']}")
+check([rp.replay_from_millis(v) for v in ["2024-01-01T00:00:00Z", "2024-01-01T02:00:00+02:00", "1704067200000"]]
+      == [1704067200000] * 3, "--replay-from accepts RFC 3339 and epoch milliseconds")
+main_ref = rows("SELECT snapshot_id FROM sales.orders.refs WHERE name = 'main'")
+rp.ensure_table(spark, rt.read_text("create_table.sql", d))
+rp.ensure_table(spark, rt.read_text("create_table.sql", d))
+refs = rows("SELECT name, type FROM sales.orders.refs ORDER BY name")
+check(refs == [("backfill", "BRANCH"), ("main", "BRANCH")], f"the branch is created once, from main: {refs}")
+replay_batch = [
+    event("u", 60, before=row(1, "paid", "12.50"), after=row(1, "refunded", "0.00")),
+    event("c", 61, after=row(5, "late", "7.00")),
+    event("d", 62, before=row(4, "snap", "3.10"), envelope=True),
+    event("u", 3, before=row(1, "new"), after=row(1, "older than the stored row")),
+]
+rp.merge_batch(batch(replay_batch), 0, rcfg, rt.read_text("merge.sql", d))
+check(rows(table) == want, f"main is untouched by the replay: {rows(table)}")
+check(rows("SELECT snapshot_id FROM sales.orders.refs WHERE name = 'main'") == main_ref,
+      "main's snapshot is the same")
+branch = rows(table.replace("FROM sales.orders", "FROM sales.orders.branch_backfill"))
+check(branch == [(1, "refunded", "0.00", "2024-01-01", "2024-01-01 00:00:00.001", 60),
+                 (5, "late", "7.00", "2024-01-01", "2024-01-01 00:00:00.005", 61)],
+      f"the branch has main's rows with the replayed changes: {branch}")
+rp.merge_batch(batch(replay_batch), 1, rcfg, rt.read_text("merge.sql", d))
+check(rows(table.replace("FROM sales.orders", "FROM sales.orders.branch_backfill")) == branch,
+      "replaying the batch into the branch again changes nothing")
+
 spark.stop()
 print("all job checks passed", flush=True)
