@@ -193,6 +193,9 @@ pub fn cdc_backfill() -> Result<Bundle> {
             connector => p.connector.clone(),
             topic => p.topic.clone(),
             target_table => p.target_table.clone(),
+            branch => spark::BACKFILL_BRANCH,
+            audit_table => spark::BACKFILL_AUDIT_TABLE,
+            checkpoint => p.replay_checkpoint()?,
         },
     )
 }

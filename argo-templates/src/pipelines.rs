@@ -16,6 +16,7 @@ use crate::model::{
     WorkflowSpec, WorkflowTemplate, WorkflowTemplateRef, ARGO_API_VERSION,
 };
 use crate::spark::{self, SparkStep};
+use spark_templates::names;
 
 /// The date (`YYYY-MM-DD`) of `{{workflow.scheduledTime}}`, for CronWorkflow arguments.
 pub const SCHEDULED_DATE: &str = "{{=sprig.trunc(10, workflow.scheduledTime)}}";
@@ -277,7 +278,7 @@ pub fn daily_aggregation(
         spark::daily_aggregation_job(source_table, target_table).build()?,
     )?
     .argument(
-        spark::DS_FLAG,
+        spark::run_time_flag(names::AGGREGATION_BATCH)?,
         "ds",
         "Logical date to aggregate, YYYY-MM-DD",
     )?;
@@ -330,7 +331,7 @@ pub fn ml_feature_prep(
         spark::feature_job(entity_table, event_table, feature_table).build()?,
     )?
     .argument(
-        spark::DS_FLAG,
+        spark::run_time_flag(names::AGGREGATION_BATCH)?,
         "as-of",
         "As-of date, YYYY-MM-DD: features use only data before its 00:00 UTC",
     )?;
@@ -413,18 +414,61 @@ pub struct CdcBackfill {
     pub target_table: String,
 }
 
-/// `cdc-backfill`: pause the live sink connector, replay Kafka into the table with a bounded
-/// SparkApplication built by spark-templates, publish, resume. The exit handler resumes the
-/// connector when the workflow did not succeed.
+impl CdcBackfill {
+    /// The replay's checkpoint location, read from its `job.json` (spark-templates' default).
+    pub fn replay_checkpoint(&self) -> Result<String> {
+        let missing = || Error::SparkStep {
+            job: spark::CDC_REPLAY_JOB.to_owned(),
+            reason: "job.json has no replay.checkpoint_location",
+        };
+        let job_json = self
+            .pipeline
+            .spark_steps
+            .iter()
+            .flat_map(|s| &s.bundle().config_maps)
+            .find_map(|cm| {
+                (cm.name() == spark_templates::names::code_config_map(spark::CDC_REPLAY_JOB))
+                    .then(|| cm.files().get("job.json"))
+                    .flatten()
+            })
+            .ok_or_else(missing)?;
+        let v: serde_json::Value =
+            serde_json::from_str(job_json).map_err(|source| Error::Serialize {
+                what: "job.json".to_owned(),
+                source,
+            })?;
+        v["replay"]["checkpoint_location"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(missing)
+    }
+}
+
+/// `cdc-backfill`: pause the live sink connector (Strimzi `spec.state: paused`), replay Kafka
+/// from a timestamp into Iceberg branch [`spark::BACKFILL_BRANCH`] of `target_table` with
+/// spark-templates' `CdcToIceberg` bounded replay (run once, `--replay-from`), verify the branch
+/// (spark-templates' `AggregationBatch` with [`spark::backfill_check_sql`]), publish
+/// (`icehelper branch fast-forward`: `main` moves to the branch), resume the connector. The exit
+/// handler resumes the connector when the workflow did not succeed.
 pub fn cdc_backfill(connector: &str, topic: &str, target_table: &str) -> Result<CdcBackfill> {
     validate_name("KafkaConnector", connector)?;
     validate_table(target_table)?;
     if topic.is_empty() {
         return Err(Error::Empty { what: "topic" });
     }
-    let step = SparkStep::new(
+    let replay = SparkStep::new(
         "replay",
         spark::cdc_replay_job(topic, target_table).build()?,
+    )?
+    .argument(
+        spark::run_time_flag(names::CDC_TO_ICEBERG)?,
+        "from-timestamp",
+        "Start of the replay: RFC 3339 timestamp or epoch milliseconds",
+    )?;
+    let verify = SparkStep::new("verify", spark::cdc_verify_job(target_table).build()?)?.argument(
+        spark::run_time_flag(names::AGGREGATION_BATCH)?,
+        "ds",
+        "Run date, YYYY-MM-DD (partition of the audit table)",
     )?;
     let conn = wp("connector");
     let resume_on_failure = DagTask {
@@ -436,9 +480,16 @@ pub fn cdc_backfill(connector: &str, topic: &str, target_table: &str) -> Result<
             &[("connector", &conn)],
         )
     };
+    let run_date = "{{workflow.creationTimestamp.Y}}-{{workflow.creationTimestamp.m}}-{{workflow.creationTimestamp.d}}";
     let workflow_template = pipeline(
         "cdc-backfill",
-        vec![Parameter::value("connector", connector)],
+        vec![
+            Parameter::required(
+                "from-timestamp",
+                "Replay from this time: RFC 3339 (2026-01-31T00:00:00Z) or epoch milliseconds",
+            ),
+            Parameter::value("connector", connector),
+        ],
         vec![
             main_dag(vec![
                 local_task(
@@ -447,15 +498,34 @@ pub fn cdc_backfill(connector: &str, topic: &str, target_table: &str) -> Result<
                     None,
                     &[("connector", &conn)],
                 ),
-                local_task("replay", step.template_name(), Some("pause-connector"), &[]),
+                local_task(
+                    "replay",
+                    replay.template_name(),
+                    Some("pause-connector"),
+                    &[("from-timestamp", &wp("from-timestamp"))],
+                ),
+                local_task(
+                    "verify",
+                    verify.template_name(),
+                    Some("replay"),
+                    &[("ds", run_date)],
+                ),
+                task(
+                    "publish",
+                    ICEHELPER_TEMPLATE,
+                    &verbs::template_name(&verbs::BRANCH_FAST_FORWARD),
+                    Some("verify"),
+                    &[("table", target_table), ("from", spark::BACKFILL_BRANCH)],
+                ),
                 local_task(
                     "resume-connector",
                     "resume-connector",
-                    Some("replay"),
+                    Some("publish"),
                     &[("connector", &conn)],
                 ),
             ]),
-            step.template()?,
+            replay.template()?,
+            verify.template()?,
             connector_state("pause-connector", "paused"),
             connector_state("resume-connector", "running"),
         ],
@@ -464,7 +534,7 @@ pub fn cdc_backfill(connector: &str, topic: &str, target_table: &str) -> Result<
     Ok(CdcBackfill {
         pipeline: Pipeline {
             workflow_template,
-            spark_steps: vec![step],
+            spark_steps: vec![replay, verify],
         },
         connector: connector.to_owned(),
         topic: topic.to_owned(),

@@ -15,8 +15,8 @@
 //! use argo_templates::spark::{self, SparkStep};
 //!
 //! let bundle = spark::daily_aggregation_job("raw_inventory.orders", "marts.daily_orders").build()?;
-//! let step = SparkStep::new("aggregate", bundle)?
-//!     .argument(spark::DS_FLAG, "ds", "Logical date, YYYY-MM-DD")?;
+//! let ds = spark::run_time_flag(spark_templates::names::AGGREGATION_BATCH)?; // `--ds`
+//! let step = SparkStep::new("aggregate", bundle)?.argument(ds, "ds", "Logical date, YYYY-MM-DD")?;
 //! let template = step.template()?;
 //! # Ok::<(), argo_templates::Error>(())
 //! ```
@@ -32,10 +32,22 @@ use crate::error::{Error, Result};
 use crate::library::{resource_retry, validate_name, validate_table};
 use crate::model::{Inputs, Outputs, Parameter, ResourceTemplate, Template, ValueFrom};
 
-/// The flag of spark-templates' `aggregation_batch.py` that selects the logical date
-/// (`--ds YYYY-MM-DD`, overriding `job.json`'s `ds_offset_days`). The cross-reference test checks
-/// that the job code shipped in the ConfigMap accepts it.
-pub const DS_FLAG: &str = "--ds";
+/// The run-time flag of spark-templates template `template`, as exported by
+/// `spark_templates::names` (`--ds` for `aggregation-batch`, `--replay-from` for
+/// `cdc-to-iceberg`); an error unless the template declares exactly one.
+pub fn run_time_flag(template: &str) -> Result<&'static str> {
+    let t = spark_templates::names::template(template).ok_or_else(|| Error::SparkStep {
+        job: template.to_owned(),
+        reason: "not a spark-templates template",
+    })?;
+    match t.arguments {
+        [only] => Ok(only.flag),
+        _ => Err(Error::SparkStep {
+            job: template.to_owned(),
+            reason: "the template does not declare exactly one run-time argument",
+        }),
+    }
+}
 
 /// Argo condition for a finished SparkApplication.
 pub const SUCCESS_CONDITION: &str = "status.applicationState.state == COMPLETED";
@@ -73,7 +85,7 @@ pub fn daily_orders_sql(source_table: &str) -> String {
 }
 
 /// `AggregationBatch` (run once) aggregating `source_table` into `target_table` for the date
-/// passed with [`DS_FLAG`].
+/// passed with `--ds`.
 pub fn daily_aggregation_job(source_table: &str, target_table: &str) -> AggregationBatch {
     AggregationBatch::new(DAILY_AGGREGATION_JOB, target_table)
         .query(daily_orders_sql(source_table))
@@ -107,7 +119,7 @@ pub fn customer_features_sql(entity_table: &str, event_table: &str) -> String {
 }
 
 /// `AggregationBatch` (run once) writing point-in-time-correct features to `feature_table`,
-/// partitioned by `as_of_date`, for the as-of date passed with [`DS_FLAG`].
+/// partitioned by `as_of_date`, for the as-of date passed with `--ds`.
 pub fn feature_job(entity_table: &str, event_table: &str, feature_table: &str) -> AggregationBatch {
     AggregationBatch::new(FEATURE_JOB, feature_table)
         .query(customer_features_sql(entity_table, event_table))
@@ -117,30 +129,76 @@ pub fn feature_job(entity_table: &str, event_table: &str, feature_table: &str) -
         .run_once()
 }
 
-/// The replay job of `cdc-backfill`: spark-templates' `CdcToIceberg` (run once, never restarted)
-/// for `topic` into `table`, with the column layout of spark-templates' default CDC base.
+/// Name of the CDC replay SparkApplication of `cdc-backfill`.
+pub const CDC_REPLAY_JOB: &str = "orders-backfill";
+/// Name of the verification SparkApplication of `cdc-backfill`.
+pub const CDC_VERIFY_JOB: &str = "orders-backfill-verify";
+/// The Iceberg branch `cdc-backfill` replays into and publishes from.
+pub const BACKFILL_BRANCH: &str = "backfill";
+/// Key column of the replayed table.
+pub const CDC_KEY: &str = "id";
+/// Table the verification results are written to (one partition per run date).
+pub const BACKFILL_AUDIT_TABLE: &str = "audit.cdc_backfill_checks";
+
+/// The replay job of `cdc-backfill`: spark-templates' `CdcToIceberg` in bounded replay mode
+/// (availableNow, from a timestamp overridable with `--replay-from`) into branch
+/// [`BACKFILL_BRANCH`] of `table`, run once, with the column layout of spark-templates' default
+/// CDC base.
 pub fn cdc_replay_job(topic: &str, table: &str) -> CdcToIceberg {
     CdcToIceberg::new(CDC_REPLAY_JOB, topic, table)
-        .column("id", ColumnType::BigInt)
+        .column(CDC_KEY, ColumnType::BigInt)
         .column("customer_id", ColumnType::BigInt)
         .column("status", ColumnType::String)
         .column("amount", ColumnType::Decimal(12, 2))
         .column("updated_at", ColumnType::Timestamp)
-        .key("id")
-        .starting_offsets(StartingOffsets::Earliest)
+        .key(CDC_KEY)
         .catalog(catalog())
         .s3(s3())
-        .restart(Restart::Never)
+        .bounded_replay(
+            // The start is always passed at run time (`--replay-from`); this is only the default.
+            BoundedReplay::from_timestamp("1970-01-01T00:00:00Z").branch(BACKFILL_BRANCH),
+        )
         .run_once()
 }
 
-/// Name of the CDC replay SparkApplication.
-pub const CDC_REPLAY_JOB: &str = "orders-replay";
+/// The verification query of `cdc-backfill`: fails (Spark `assert_true`) when branch
+/// [`BACKFILL_BRANCH`] of `table` has duplicate keys or fewer rows than `main`, and records both
+/// counts for the run date `{{ ds }}`.
+pub fn backfill_check_sql(table: &str) -> String {
+    format!(
+        "WITH main AS (
+  SELECT count(*) AS n FROM {table}
+),
+         branch AS (
+  SELECT count(*) AS n, count(DISTINCT {CDC_KEY}) AS k
+           FROM {table} VERSION AS OF '{BACKFILL_BRANCH}'
+)
+         SELECT
+  DATE '{{{{ ds }}}}' AS ds,
+  '{table}' AS table_name,
+           '{BACKFILL_BRANCH}' AS branch,
+  main.n AS main_rows,
+  branch.n AS branch_rows,
+           assert_true(branch.n = branch.k, 'duplicate keys in branch {BACKFILL_BRANCH}') IS NULL AS unique_keys,
+           assert_true(branch.n >= main.n, 'branch {BACKFILL_BRANCH} has fewer rows than main') IS NULL AS not_smaller
+         FROM main CROSS JOIN branch"
+    )
+}
+
+/// The verification job of `cdc-backfill`: `AggregationBatch` (run once) with
+/// [`backfill_check_sql`], writing [`BACKFILL_AUDIT_TABLE`].
+pub fn cdc_verify_job(table: &str) -> AggregationBatch {
+    AggregationBatch::new(CDC_VERIFY_JOB, BACKFILL_AUDIT_TABLE)
+        .query(backfill_check_sql(table))
+        .catalog(catalog())
+        .s3(s3())
+        .run_once()
+}
 
 /// An extra job argument bound to an Argo input parameter: `<flag> {{inputs.parameters.<input>}}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepArgument {
-    /// Command-line flag of the job, e.g. [`DS_FLAG`].
+    /// Command-line flag of the job, e.g. `--ds` (see [`run_time_flag`]).
     pub flag: String,
     /// Argo input parameter of the resource template.
     pub input: String,
@@ -174,7 +232,8 @@ impl SparkStep {
         })
     }
 
-    /// Appends `flag {{inputs.parameters.<input>}}` to the job's arguments.
+    /// Appends `flag {{inputs.parameters.<input>}}` to the job's arguments; `flag` must be a
+    /// run-time argument spark-templates declares for the job's template (`spark_templates::names`).
     pub fn argument(mut self, flag: &str, input: &str, description: &str) -> Result<Self> {
         let ok = flag.len() > 2
             && flag.starts_with("--")
@@ -186,6 +245,15 @@ impl SparkStep {
                 what: "job flag",
                 value: flag.to_owned(),
                 reason: "must be a long option such as `--ds`",
+            });
+        }
+        let declared = spark_templates::names::template(self.bundle.template)
+            .is_some_and(|t| t.arguments.iter().any(|a| a.flag == flag));
+        if !declared {
+            return Err(Error::InvalidValue {
+                what: "job flag",
+                value: flag.to_owned(),
+                reason: "not a run-time argument spark-templates declares for this template",
             });
         }
         validate_name("input parameter", input)?;
@@ -422,8 +490,19 @@ mod tests {
             step.clone().argument("ds", "ds", "").unwrap_err(),
             Error::InvalidValue { .. }
         ));
+        assert!(matches!(
+            step.clone()
+                .argument("--replay-from", "from", "")
+                .unwrap_err(),
+            Error::InvalidValue { .. }
+        ));
         let step = step.argument("--ds", "ds", "").unwrap();
-        assert!(step.argument("--other", "ds", "").is_err());
+        assert!(step.argument("--ds", "ds", "").is_err());
+        assert_eq!(
+            run_time_flag(spark_templates::names::CDC_TO_ICEBERG).unwrap(),
+            "--replay-from"
+        );
+        assert!(run_time_flag("nope").is_err());
     }
 
     #[test]

@@ -147,7 +147,7 @@ fn embedded_spark_applications_validate_after_substitution() {
             other => panic!("{base}/{template}: unexpected resource kind {other:?}"),
         }
     }
-    assert!(apps >= 3, "only {apps} SparkApplications");
+    assert!(apps >= 4, "only {apps} SparkApplications");
 }
 
 #[test]
@@ -334,12 +334,14 @@ fn spark_steps_resolve_against_spark_templates() {
         let deployed = kustomize(&bases_dir().join(base));
         for step in &pipeline.spark_steps {
             let bundle = step.bundle();
-            // The spark-templates template exists (as a committed spark-templates base).
-            assert!(
-                spark_templates::bases_dir().join(bundle.template).is_dir(),
-                "{base}: unknown spark-templates template {}",
-                bundle.template
-            );
+            // The template is one spark-templates exports (and has a committed base).
+            let exported = spark_templates::names::template(bundle.template).unwrap_or_else(|| {
+                panic!(
+                    "{base}: unknown spark-templates template {}",
+                    bundle.template
+                )
+            });
+            assert!(spark_templates::bases_dir().join(bundle.template).is_dir());
             let spark_templates::Application::Once(expected) = &bundle.application else {
                 panic!("{base}: a scheduled application in an Argo step");
             };
@@ -388,8 +390,15 @@ fn spark_steps_resolve_against_spark_templates() {
                 .iter()
                 .find_map(|cm| cm.files().get(main_file))
                 .unwrap_or_else(|| panic!("{base}: {main_file} is in no ConfigMap"));
+            assert_eq!(main_file, exported.main_file, "{base}: main file");
             let flags = accepted_flags(code);
             for a in step.arguments() {
+                assert!(
+                    exported.arguments.iter().any(|x| x.flag == a.flag),
+                    "{base}: {} is not a run-time argument spark-templates exports for {}",
+                    a.flag,
+                    bundle.template
+                );
                 assert!(
                     flags.contains(&a.flag),
                     "{base}: {main_file} does not accept {} (accepts {flags:?})",
@@ -430,7 +439,7 @@ fn spark_steps_resolve_against_spark_templates() {
             steps += 1;
         }
     }
-    assert!(steps >= 3, "only {steps} Spark steps");
+    assert!(steps >= 4, "only {steps} Spark steps");
 }
 
 /// icehelper steps use the catalog of the Spark jobs: every `spark.sql.catalog.<c>.*` setting of

@@ -1,9 +1,5 @@
----
-source: argo-templates/tests/bases.rs
-expression: "String::from_utf8(content).unwrap()"
----
--- cdc-to-iceberg orders-replay: apply one micro-batch (view cdc_changes, one row per key) to raw_inventory.orders.
-MERGE INTO raw_inventory.orders AS t
+-- cdc-to-iceberg orders-backfill: apply one micro-batch (view cdc_changes, one row per key) to raw_inventory.orders.branch_backfill.
+MERGE INTO raw_inventory.orders.branch_backfill AS t
 USING cdc_changes AS s
 ON t.`id` = s.`id`
 WHEN MATCHED AND s._cdc_op = 'd'

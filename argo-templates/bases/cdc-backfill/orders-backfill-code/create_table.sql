@@ -1,4 +1,4 @@
--- cdc-to-iceberg orders-replay: the target table, created on first start.
+-- cdc-to-iceberg orders-backfill: the target table, created on first start.
 CREATE NAMESPACE IF NOT EXISTS raw_inventory;
 CREATE TABLE IF NOT EXISTS raw_inventory.orders (
   `id` BIGINT NOT NULL,
@@ -15,3 +15,5 @@ TBLPROPERTIES (
   'write.update.mode' = 'merge-on-read',
   'write.merge.mode' = 'merge-on-read'
 );
+-- the bounded replay writes into branch backfill, created from main when missing
+ALTER TABLE raw_inventory.orders CREATE BRANCH IF NOT EXISTS backfill;
