@@ -76,14 +76,7 @@ pub(crate) fn sv<T: serde::Serialize>(value: &T) -> Value {
 }
 
 fn builder_of(template: &str) -> &'static str {
-    match template {
-        "aggregation-batch" => "AggregationBatch",
-        "cdc-to-iceberg" => "CdcToIceberg",
-        "partition-rebuild" => "PartitionRebuild",
-        "dbt-runner" => "DbtRunner",
-        "iceberg-maintenance" => "IcebergMaintenance",
-        _ => "?",
-    }
+    spark_templates::names::template(template).map_or("?", |t| t.builder)
 }
 
 /// The context of `_spark_steps.md.j2` for `steps`.
