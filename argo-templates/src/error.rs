@@ -62,6 +62,26 @@ pub enum Error {
         /// Why.
         reason: &'static str,
     },
+    /// A spark-templates builder rejected its input.
+    #[error("spark job: {0}")]
+    Spark(#[from] spark_templates::Error),
+    /// A spark-templates job that Argo cannot run as a step (e.g. scheduled, not run-once).
+    #[error("spark job `{job}` cannot run as an Argo step: {reason}")]
+    SparkStep {
+        /// The job (SparkApplication) name.
+        job: String,
+        /// Why.
+        reason: &'static str,
+    },
+    /// A README template failed to render.
+    #[error("rendering {template}: {source}")]
+    Render {
+        /// The template.
+        template: String,
+        /// Cause.
+        #[source]
+        source: minijinja::Error,
+    },
     /// Rendering a bundle failed.
     #[error(transparent)]
     Bundle(#[from] manifest_bundle::Error),

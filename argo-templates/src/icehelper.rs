@@ -26,7 +26,10 @@ pub mod verbs {
     pub const EXPIRE_SNAPSHOTS: &str = "expire-snapshots";
     /// `icehelper remove-orphan-files TABLE [--older-than 3d]`.
     pub const REMOVE_ORPHAN_FILES: &str = "remove-orphan-files";
-    /// All verbs used.
+    /// `icehelper branch fast-forward TABLE --from BRANCH`: moves `main` of `TABLE` to the head of
+    /// `BRANCH` (fails when `main` is not an ancestor of it). The subcommand path, in order.
+    pub const BRANCH_FAST_FORWARD: [&str; 2] = ["branch", "fast-forward"];
+    /// All single-word verbs used.
     pub const ALL: [&str; 5] = [
         PARTITION_HEALTH,
         COMPACT,
@@ -34,6 +37,10 @@ pub mod verbs {
         EXPIRE_SNAPSHOTS,
         REMOVE_ORPHAN_FILES,
     ];
+    /// The Argo template name of a subcommand path (`branch-fast-forward`).
+    pub fn template_name(path: &[&str]) -> String {
+        path.join("-")
+    }
 }
 
 /// Flags.
@@ -64,6 +71,8 @@ pub mod flags {
     pub const OLDER_THAN: &str = "--older-than";
     /// `expire-snapshots`: snapshots always kept.
     pub const RETAIN_LAST: &str = "--retain-last";
+    /// `branch fast-forward`: the branch `main` is moved to.
+    pub const FROM: &str = "--from";
 }
 
 /// Exit codes.

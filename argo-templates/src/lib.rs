@@ -23,6 +23,7 @@ pub mod icehelper;
 pub mod library;
 pub mod model;
 pub mod pipelines;
+mod render;
 pub mod spark;
 
 pub use error::{Error, Result};

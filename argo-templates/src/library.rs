@@ -1,41 +1,29 @@
 //! Shared WorkflowTemplates the pipelines compose with `templateRef`: `icehelper` (one template
-//! per icehelper verb), `spark-jobs` (one `resource` template per spark-templates job) and
-//! `pipeline-notify`, plus the pipelines' ServiceAccount and RBAC.
+//! per icehelper verb) and `pipeline-notify`, plus the pipelines' ServiceAccount and RBAC.
+//!
+//! The Spark steps are not shared: each pipeline builds its own from spark-templates (see
+//! [`crate::spark`]), because a spark-templates job carries its own job code ConfigMap.
 
 use std::collections::BTreeMap;
-
-use k8s_openapi::api::core::v1::{EnvVar, EnvVarSource, SecretKeySelector, ServiceAccount};
-use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
-use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use serde_json::{json, Value};
 
 use crate::error::{Error, Result};
 use crate::icehelper::{self, flags, verbs};
 use crate::model::{
-    labels, ArgoObject, Container, Inputs, Outputs, Parameter, ResourceTemplate, RetryStrategy,
-    Template, ValueFrom, WorkflowSpec, WorkflowTemplate, ARGO_API_VERSION,
+    labels, ArgoObject, Container, Inputs, Parameter, RetryStrategy, Template, WorkflowSpec,
+    WorkflowTemplate, ARGO_API_VERSION,
 };
-use crate::spark::{self, SparkJob};
+use crate::spark::CatalogSettings;
+use k8s_openapi::api::core::v1::{EnvVar, EnvVarSource, SecretKeySelector, ServiceAccount};
+use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 /// ServiceAccount the pipeline pods run as.
 pub const SERVICE_ACCOUNT: &str = "data-tier-pipelines";
 /// The icehelper WorkflowTemplate.
 pub const ICEHELPER_TEMPLATE: &str = "icehelper";
-/// The Spark jobs WorkflowTemplate.
-pub const SPARK_TEMPLATE: &str = "spark-jobs";
 /// The notification WorkflowTemplate.
 pub const NOTIFY_TEMPLATE: &str = "pipeline-notify";
-/// Catalog name icehelper is configured for.
-pub const CATALOG: &str = "lake";
-/// Secret with S3 credentials (`access-key-id`, `secret-access-key`).
-pub const S3_SECRET: &str = "lake-s3";
-/// Default REST catalog URI.
-pub const CATALOG_URI: &str = "http://iceberg-rest.lakehouse.svc:8181";
-/// Default warehouse.
-pub const WAREHOUSE: &str = "s3://lake/warehouse";
-/// Default S3 endpoint.
-pub const S3_ENDPOINT: &str = "http://minio.lakehouse.svc:9000";
 
 /// Checks a `namespace.table` identifier.
 pub fn validate_table(table: &str) -> Result<()> {
@@ -132,37 +120,65 @@ pub fn resource_retry() -> RetryStrategy {
     RetryStrategy::backoff(3, "OnError", None)
 }
 
-fn icehelper_step(verb: &str, extra: &[(&str, &str, &str)]) -> Template {
-    let mut params = vec![
-        Parameter::required("table", "Iceberg table, `namespace.table`"),
-        Parameter::with_default("catalog-uri", CATALOG_URI, "REST catalog URI"),
-        Parameter::with_default("warehouse", WAREHOUSE, "Warehouse location"),
-    ];
-    let mut args = vec![
-        flags::CATALOG.to_owned(),
-        CATALOG.to_owned(),
-        flags::URI.to_owned(),
-        "{{inputs.parameters.catalog-uri}}".to_owned(),
-        flags::WAREHOUSE.to_owned(),
-        "{{inputs.parameters.warehouse}}".to_owned(),
+/// Catalog properties passed as flags (with an input parameter) rather than environment.
+const FLAG_PROPERTIES: [(&str, &str, &str, &str); 2] = [
+    ("uri", "catalog-uri", flags::URI, "Catalog URI"),
+    ("warehouse", "warehouse", flags::WAREHOUSE, "Warehouse"),
+];
+
+fn icehelper_step(catalog: &CatalogSettings, verb: &str, extra: &[(&str, &str, &str)]) -> Template {
+    icehelper_command(catalog, &[verb], extra)
+}
+
+/// A template running `icehelper <global flags> <path...> TABLE <extra flags>`; an `extra` entry
+/// with an empty default is a required input.
+fn icehelper_command(
+    catalog: &CatalogSettings,
+    path: &[&str],
+    extra: &[(&str, &str, &str)],
+) -> Template {
+    let verb = path.join("-");
+    let verb = verb.as_str();
+    let mut params = vec![Parameter::required(
+        "table",
+        "Iceberg table, `namespace.table`",
+    )];
+    let mut args = vec![flags::CATALOG.to_owned(), catalog.name.clone()];
+    for (key, param, flag, description) in FLAG_PROPERTIES {
+        if let Some(default) = catalog.properties.get(key) {
+            params.push(Parameter::with_default(param, default, description));
+            args.push(flag.to_owned());
+            args.push(format!("{{{{inputs.parameters.{param}}}}}"));
+        }
+    }
+    args.extend([
         flags::OUTPUT.to_owned(),
         icehelper::OUTPUT_JSON.to_owned(),
         flags::QUIET.to_owned(),
-        verb.to_owned(),
-        "{{inputs.parameters.table}}".to_owned(),
-    ];
+    ]);
+    args.extend(path.iter().map(|p| (*p).to_owned()));
+    args.push("{{inputs.parameters.table}}".to_owned());
     for (flag, param, default) in extra {
-        params.push(Parameter::with_default(
-            param,
-            default,
-            &format!("`{flag}`"),
-        ));
+        params.push(if default.is_empty() {
+            Parameter::required(param, &format!("`{flag}`"))
+        } else {
+            Parameter::with_default(param, default, &format!("`{flag}`"))
+        });
         args.push((*flag).to_owned());
         args.push(format!("{{{{inputs.parameters.{param}}}}}"));
     }
     if verb == verbs::COMPACT {
         args.push(flags::PARTIAL_PROGRESS.to_owned());
     }
+    let mut env: Vec<EnvVar> = catalog
+        .properties
+        .iter()
+        .filter(|(k, _)| !FLAG_PROPERTIES.iter().any(|f| f.0 == k.as_str()))
+        .map(|(k, v)| plain_env(&icehelper::catalog_env(&catalog.name, k), v))
+        .collect();
+    env.extend(catalog.secrets.iter().map(|(k, (secret, key))| {
+        secret_env(&icehelper::catalog_env(&catalog.name, k), secret, key)
+    }));
     Template {
         name: verb.to_owned(),
         inputs: Some(Inputs { parameters: params }),
@@ -170,23 +186,7 @@ fn icehelper_step(verb: &str, extra: &[(&str, &str, &str)]) -> Template {
             image: icehelper::image(),
             command: vec![icehelper::BINARY.to_owned()],
             args,
-            env: vec![
-                plain_env(&icehelper::catalog_env(CATALOG, "s3.endpoint"), S3_ENDPOINT),
-                plain_env(
-                    &icehelper::catalog_env(CATALOG, "s3.path-style-access"),
-                    "true",
-                ),
-                secret_env(
-                    &icehelper::catalog_env(CATALOG, "s3.access-key-id"),
-                    S3_SECRET,
-                    "access-key-id",
-                ),
-                secret_env(
-                    &icehelper::catalog_env(CATALOG, "s3.secret-access-key"),
-                    S3_SECRET,
-                    "secret-access-key",
-                ),
-            ],
+            env,
             resources: Some(k8s_openapi::api::core::v1::ResourceRequirements {
                 requests: Some(BTreeMap::from([
                     ("cpu".to_owned(), Quantity("500m".to_owned())),
@@ -206,27 +206,33 @@ fn icehelper_step(verb: &str, extra: &[(&str, &str, &str)]) -> Template {
 }
 
 /// The `icehelper` WorkflowTemplate: one container template per verb; each prints its JSON
-/// metrics on stdout, which Argo keeps as the step's `outputs.result`.
-pub fn icehelper_template() -> WorkflowTemplate {
-    workflow_template(
+/// metrics on stdout, which Argo keeps as the step's `outputs.result`. The catalog is the one the
+/// Spark jobs use ([`CatalogSettings::lake`]); credentials are Secret references.
+pub fn icehelper_template() -> Result<WorkflowTemplate> {
+    let c = CatalogSettings::lake()?;
+    let c = &c;
+    Ok(workflow_template(
         ICEHELPER_TEMPLATE,
         "icehelper",
         WorkflowSpec {
             service_account_name: Some(SERVICE_ACCOUNT.to_owned()),
             templates: vec![
                 icehelper_step(
+                    c,
                     verbs::PARTITION_HEALTH,
                     &[(flags::FAIL_UNDER, "fail-under", "0.8")],
                 ),
                 icehelper_step(
+                    c,
                     verbs::COMPACT,
                     &[
                         (flags::TARGET_FILE_SIZE, "target-file-size", "536870912"),
                         (flags::MIN_INPUT_FILES, "min-input-files", "5"),
                     ],
                 ),
-                icehelper_step(verbs::REWRITE_MANIFESTS, &[]),
+                icehelper_step(c, verbs::REWRITE_MANIFESTS, &[]),
                 icehelper_step(
+                    c,
                     verbs::EXPIRE_SNAPSHOTS,
                     &[
                         (flags::OLDER_THAN, "older-than", "7d"),
@@ -234,112 +240,12 @@ pub fn icehelper_template() -> WorkflowTemplate {
                     ],
                 ),
                 icehelper_step(
+                    c,
                     verbs::REMOVE_ORPHAN_FILES,
                     &[(flags::OLDER_THAN, "older-than", "3d")],
                 ),
+                icehelper_command(c, &verbs::BRANCH_FAST_FORWARD, &[(flags::FROM, "from", "")]),
             ],
-            ..WorkflowSpec::default()
-        },
-    )
-}
-
-/// The SparkApplication a `spark-jobs` template creates for `job` (parameters as
-/// `{{inputs.parameters.*}}` placeholders).
-pub fn spark_application(job: &SparkJob) -> Value {
-    let mut arguments = Vec::new();
-    for p in job.parameters {
-        arguments.push(format!("--{p}"));
-        arguments.push(format!("{{{{inputs.parameters.{p}}}}}"));
-    }
-    json!({
-        "apiVersion": "sparkoperator.k8s.io/v1beta2",
-        "kind": "SparkApplication",
-        "metadata": {
-            "generateName": format!("{}-", job.name),
-            "labels": {
-                "app.kubernetes.io/part-of": "data-tier",
-                "data-tier.io/spark-job": job.name,
-                "workflows.argoproj.io/workflow": "{{workflow.name}}"
-            }
-        },
-        "spec": {
-            "type": "Python",
-            "pythonVersion": "3",
-            "mode": "cluster",
-            "image": spark::IMAGE,
-            "sparkVersion": spark::SPARK_VERSION,
-            "mainApplicationFile": job.main_application_file,
-            "arguments": arguments,
-            "restartPolicy": {
-                "type": "OnFailure",
-                "onFailureRetries": 2,
-                "onFailureRetryInterval": 60,
-                "onSubmissionFailureRetries": 3,
-                "onSubmissionFailureRetryInterval": 30
-            },
-            "driver": {
-                "cores": 1,
-                "memory": "2g",
-                "serviceAccount": spark::DRIVER_SERVICE_ACCOUNT
-            },
-            "executor": {
-                "instances": 2,
-                "cores": 2,
-                "memory": "4g"
-            }
-        }
-    })
-}
-
-fn spark_step(job: &SparkJob) -> Result<Template> {
-    let manifest =
-        serde_norway::to_string(&spark_application(job)).map_err(|e| Error::Serialize {
-            what: format!("SparkApplication {}", job.name),
-            source: serde_json::Error::io(std::io::Error::other(e.to_string())),
-        })?;
-    Ok(Template {
-        name: job.name.to_owned(),
-        inputs: Some(Inputs {
-            parameters: job
-                .parameters
-                .iter()
-                .map(|p| Parameter::required(p, &format!("`--{p}` of the {} job", job.name)))
-                .collect(),
-        }),
-        outputs: Some(Outputs {
-            parameters: vec![Parameter {
-                name: "application-name".to_owned(),
-                value_from: Some(ValueFrom {
-                    json_path: Some("{.metadata.name}".to_owned()),
-                    ..ValueFrom::default()
-                }),
-                ..Parameter::default()
-            }],
-        }),
-        resource: Some(ResourceTemplate {
-            action: "create".to_owned(),
-            manifest,
-            set_owner_reference: Some(true),
-            success_condition: Some("status.applicationState.state == COMPLETED".to_owned()),
-            failure_condition: Some(
-                "status.applicationState.state in (FAILED, SUBMISSION_FAILED)".to_owned(),
-            ),
-            ..ResourceTemplate::default()
-        }),
-        retry_strategy: Some(resource_retry()),
-        ..Template::default()
-    })
-}
-
-/// The `spark-jobs` WorkflowTemplate: one `resource` template per spark-templates job that
-/// creates a SparkApplication and waits for `COMPLETED` (or fails on `FAILED`).
-pub fn spark_jobs_template() -> Result<WorkflowTemplate> {
-    Ok(workflow_template(
-        SPARK_TEMPLATE,
-        "spark-jobs",
-        WorkflowSpec {
-            service_account_name: Some(SERVICE_ACCOUNT.to_owned()),
-            templates: spark::JOBS.iter().map(spark_step).collect::<Result<_>>()?,
             ..WorkflowSpec::default()
         },
     ))

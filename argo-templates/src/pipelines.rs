@@ -1,23 +1,29 @@
 //! The pipeline WorkflowTemplates and their CronWorkflows.
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use manifest_bundle::Bundle;
 
 use crate::cron::{validate_schedule, validate_timezone};
 use crate::error::{Error, Result};
 use crate::icehelper::verbs;
 use crate::library::{
     resource_retry, validate_name, validate_table, workflow_template, ICEHELPER_TEMPLATE,
-    NOTIFY_TEMPLATE, SERVICE_ACCOUNT, SPARK_TEMPLATE,
+    NOTIFY_TEMPLATE, SERVICE_ACCOUNT,
 };
 use crate::model::{
     labels, ArgoObject, Arguments, CronWorkflow, CronWorkflowSpec, Dag, DagTask, Inputs, Outputs,
     Parameter, PodGc, ResourceTemplate, Template, TemplateRef, TtlStrategy, ValueFrom,
     WorkflowSpec, WorkflowTemplate, WorkflowTemplateRef, ARGO_API_VERSION,
 };
-use crate::spark;
+use crate::spark::{self, SparkStep};
+use spark_templates::names;
 
 /// The date (`YYYY-MM-DD`) of `{{workflow.scheduledTime}}`, for CronWorkflow arguments.
 pub const SCHEDULED_DATE: &str = "{{=sprig.trunc(10, workflow.scheduledTime)}}";
+
+/// The day before `{{workflow.scheduledTime}}` (`YYYY-MM-DD`): the last complete day, for daily
+/// batches scheduled after midnight.
+pub const SCHEDULED_PREVIOUS_DATE: &str = "{{=sprig.date('2006-01-02', sprig.dateModify('-24h', sprig.toDate('2006-01-02T15:04:05Z07:00', workflow.scheduledTime)))}}";
 
 /// Builder for a `CronWorkflow` running a `WorkflowTemplate`.
 ///
@@ -86,6 +92,16 @@ impl CronWorkflowBuilder {
     pub fn argument(mut self, name: &str, value: &str) -> Self {
         self.arguments.push(Parameter::value(name, value));
         self
+    }
+
+    /// The schedules added so far.
+    pub fn schedules(&self) -> &[String] {
+        &self.schedules
+    }
+
+    /// The timezone.
+    pub fn timezone_name(&self) -> &str {
+        &self.timezone
     }
 
     /// Validates and builds.
@@ -209,13 +225,45 @@ fn wp(name: &str) -> String {
     format!("{{{{workflow.parameters.{name}}}}}")
 }
 
-/// `daily-aggregation`: spark-templates' `aggregation-batch` for one date, then
+fn local_task(name: &str, template: &str, depends: Option<&str>, a: &[(&str, &str)]) -> DagTask {
+    DagTask {
+        name: name.to_owned(),
+        template: Some(template.to_owned()),
+        arguments: args(a),
+        depends: depends.map(str::to_owned),
+        ..DagTask::default()
+    }
+}
+
+/// A pipeline: its WorkflowTemplate and the spark-templates jobs it runs (whose ServiceAccounts,
+/// RBAC and job code ConfigMaps must be deployed next to it).
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    /// The WorkflowTemplate.
+    pub workflow_template: WorkflowTemplate,
+    /// The Spark steps, in DAG order.
+    pub spark_steps: Vec<SparkStep>,
+}
+
+impl Pipeline {
+    /// Adds the WorkflowTemplate and everything its SparkApplications need to `base`.
+    pub fn push_into(&self, base: &mut Bundle) -> Result<()> {
+        base.push(&self.workflow_template)?;
+        for s in &self.spark_steps {
+            s.push_dependencies(base)?;
+        }
+        Ok(())
+    }
+}
+
+/// `daily-aggregation`: spark-templates' `AggregationBatch` (run once, job
+/// [`spark::DAILY_AGGREGATION_JOB`]) for the date in workflow parameter `date`, then
 /// `icehelper partition-health --fail-under` on the output table.
 pub fn daily_aggregation(
     source_table: &str,
     target_table: &str,
     fail_under: f64,
-) -> Result<WorkflowTemplate> {
+) -> Result<Pipeline> {
     validate_table(source_table)?;
     validate_table(target_table)?;
     if !(0.0..=1.0).contains(&fail_under) {
@@ -225,114 +273,113 @@ pub fn daily_aggregation(
             reason: "must be a score between 0 and 1",
         });
     }
-    let job = spark::AGGREGATION_BATCH;
-    Ok(pipeline(
+    let step = SparkStep::new(
+        "aggregate",
+        spark::daily_aggregation_job(source_table, target_table).build()?,
+    )?
+    .argument(
+        spark::run_time_flag(names::AGGREGATION_BATCH)?,
+        "ds",
+        "Logical date to aggregate, YYYY-MM-DD",
+    )?;
+    let workflow_template = pipeline(
         "daily-aggregation",
         vec![
             Parameter::required(
                 "date",
-                "Date to aggregate, YYYY-MM-DD (the CronWorkflow passes the scheduled date)",
+                "Date to aggregate, YYYY-MM-DD (the CronWorkflow passes the day before the scheduled time)",
             ),
-            Parameter::value("source-table", source_table),
-            Parameter::value("target-table", target_table),
             Parameter::value("fail-under", &fail_under.to_string()),
         ],
-        vec![main_dag(vec![
-            task(
-                "aggregate",
-                SPARK_TEMPLATE,
-                job.name,
-                None,
-                &[
-                    ("source-table", &wp("source-table")),
-                    ("target-table", &wp("target-table")),
-                    ("date", &wp("date")),
-                ],
-            ),
-            task(
-                "partition-health",
-                ICEHELPER_TEMPLATE,
-                verbs::PARTITION_HEALTH,
-                Some("aggregate"),
-                &[
-                    ("table", &wp("target-table")),
-                    ("fail-under", &wp("fail-under")),
-                ],
-            ),
-        ])],
+        vec![
+            main_dag(vec![
+                local_task(
+                    "aggregate",
+                    step.template_name(),
+                    None,
+                    &[("ds", &wp("date"))],
+                ),
+                task(
+                    "partition-health",
+                    ICEHELPER_TEMPLATE,
+                    verbs::PARTITION_HEALTH,
+                    Some("aggregate"),
+                    &[("table", target_table), ("fail-under", &wp("fail-under"))],
+                ),
+            ]),
+            step.template()?,
+        ],
         vec![notify_task()],
-    ))
+    );
+    Ok(Pipeline {
+        workflow_template,
+        spark_steps: vec![step],
+    })
 }
 
-/// `ml-feature-prep`: point-in-time-correct features into a feature table, then compaction,
-/// manifest rewrite and snapshot expiry on it.
+/// `ml-feature-prep`: point-in-time-correct features (spark-templates' `AggregationBatch`, run
+/// once, with [`spark::customer_features_sql`]) into `feature_table` for the as-of date in
+/// workflow parameter `as-of`, then compaction, manifest rewrite and snapshot expiry on it.
 pub fn ml_feature_prep(
     entity_table: &str,
-    source_tables: &[&str],
+    event_table: &str,
     feature_table: &str,
-) -> Result<WorkflowTemplate> {
-    validate_table(entity_table)?;
-    validate_table(feature_table)?;
-    if source_tables.is_empty() {
-        return Err(Error::Empty {
-            what: "source tables",
-        });
-    }
-    for t in source_tables {
-        validate_table(t)?;
-    }
-    let job = spark::FEATURE_PREP;
-    let ft = wp("feature-table");
-    Ok(pipeline(
+) -> Result<Pipeline> {
+    spark::check_tables(&[entity_table, event_table, feature_table])?;
+    let step = SparkStep::new(
+        "features",
+        spark::feature_job(entity_table, event_table, feature_table).build()?,
+    )?
+    .argument(
+        spark::run_time_flag(names::AGGREGATION_BATCH)?,
+        "as-of",
+        "As-of date, YYYY-MM-DD: features use only data before its 00:00 UTC",
+    )?;
+    let ft = feature_table;
+    let workflow_template = pipeline(
         "ml-feature-prep",
+        vec![Parameter::required(
+            "as-of",
+            "As-of date, YYYY-MM-DD: only events with event time before its 00:00 UTC are used",
+        )],
         vec![
-            Parameter::required(
-                "as-of",
-                "Cut-off date, YYYY-MM-DD: only events with event time before it are used",
-            ),
-            Parameter::value("entity-table", entity_table),
-            Parameter::value("source-tables", &source_tables.join(",")),
-            Parameter::value("feature-table", feature_table),
-            Parameter::value("event-time-column", "event_ts"),
+            main_dag(vec![
+                local_task(
+                    "features",
+                    step.template_name(),
+                    None,
+                    &[("as-of", &wp("as-of"))],
+                ),
+                task(
+                    "compact",
+                    ICEHELPER_TEMPLATE,
+                    verbs::COMPACT,
+                    Some("features"),
+                    &[("table", ft)],
+                ),
+                task(
+                    "rewrite-manifests",
+                    ICEHELPER_TEMPLATE,
+                    verbs::REWRITE_MANIFESTS,
+                    Some("compact"),
+                    &[("table", ft)],
+                ),
+                task(
+                    "expire-snapshots",
+                    ICEHELPER_TEMPLATE,
+                    verbs::EXPIRE_SNAPSHOTS,
+                    Some("rewrite-manifests"),
+                    &[("table", ft)],
+                ),
+            ]),
+            step.template()?,
         ],
-        vec![main_dag(vec![
-            task(
-                "features",
-                SPARK_TEMPLATE,
-                job.name,
-                None,
-                &[
-                    ("entity-table", &wp("entity-table")),
-                    ("source-tables", &wp("source-tables")),
-                    ("feature-table", &ft),
-                    ("event-time-column", &wp("event-time-column")),
-                    ("as-of", &wp("as-of")),
-                ],
-            ),
-            task(
-                "compact",
-                ICEHELPER_TEMPLATE,
-                verbs::COMPACT,
-                Some("features"),
-                &[("table", &ft)],
-            ),
-            task(
-                "rewrite-manifests",
-                ICEHELPER_TEMPLATE,
-                verbs::REWRITE_MANIFESTS,
-                Some("compact"),
-                &[("table", &ft)],
-            ),
-            task(
-                "expire-snapshots",
-                ICEHELPER_TEMPLATE,
-                verbs::EXPIRE_SNAPSHOTS,
-                Some("rewrite-manifests"),
-                &[("table", &ft)],
-            ),
-        ])],
         vec![notify_task()],
-    ))
+    );
+    Ok(Pipeline {
+        workflow_template,
+        spark_steps: vec![step],
+    })
 }
 
 fn connector_state(name: &str, state: &str) -> Template {
@@ -354,83 +401,154 @@ fn connector_state(name: &str, state: &str) -> Template {
     }
 }
 
-/// `cdc-backfill`: pause the live sink connector, replay Kafka from a timestamp into an Iceberg
-/// branch with a bounded SparkApplication, verify counts, publish (fast-forward), resume. The
-/// exit handler resumes the connector when the workflow did not succeed.
-pub fn cdc_backfill(
-    connector: &str,
-    topics: &[&str],
-    target_table: &str,
-    consumer_group: &str,
-) -> Result<WorkflowTemplate> {
+/// The `cdc-backfill` pipeline and what its README needs.
+#[derive(Debug, Clone)]
+pub struct CdcBackfill {
+    /// The pipeline.
+    pub pipeline: Pipeline,
+    /// The KafkaConnector paused during the replay.
+    pub connector: String,
+    /// The replayed topic.
+    pub topic: String,
+    /// The Iceberg table written.
+    pub target_table: String,
+}
+
+impl CdcBackfill {
+    /// The replay's checkpoint location, read from its `job.json` (spark-templates' default).
+    pub fn replay_checkpoint(&self) -> Result<String> {
+        let missing = || Error::SparkStep {
+            job: spark::CDC_REPLAY_JOB.to_owned(),
+            reason: "job.json has no replay.checkpoint_location",
+        };
+        let job_json = self
+            .pipeline
+            .spark_steps
+            .iter()
+            .flat_map(|s| &s.bundle().config_maps)
+            .find_map(|cm| {
+                (cm.name() == spark_templates::names::code_config_map(spark::CDC_REPLAY_JOB))
+                    .then(|| cm.files().get("job.json"))
+                    .flatten()
+            })
+            .ok_or_else(missing)?;
+        let v: serde_json::Value =
+            serde_json::from_str(job_json).map_err(|source| Error::Serialize {
+                what: "job.json".to_owned(),
+                source,
+            })?;
+        v["replay"]["checkpoint_location"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(missing)
+    }
+}
+
+/// `cdc-backfill`: pause the live sink connector (Strimzi `spec.state: paused`), replay Kafka
+/// from a timestamp into Iceberg branch [`spark::BACKFILL_BRANCH`] of `target_table` with
+/// spark-templates' `CdcToIceberg` bounded replay (run once, `--replay-from`), verify the branch
+/// (spark-templates' `AggregationBatch` with [`spark::backfill_check_sql`]), publish
+/// (`icehelper branch fast-forward`: `main` moves to the branch), resume the connector. The exit
+/// handler resumes the connector when the workflow did not succeed.
+pub fn cdc_backfill(connector: &str, topic: &str, target_table: &str) -> Result<CdcBackfill> {
     validate_name("KafkaConnector", connector)?;
     validate_table(target_table)?;
-    if topics.is_empty() {
-        return Err(Error::Empty { what: "topics" });
+    if topic.is_empty() {
+        return Err(Error::Empty { what: "topic" });
     }
-    let job = spark::CDC_BACKFILL;
-    let spark_args = |action: &'static str| {
-        vec![
-            ("action", action.to_owned()),
-            ("topics", wp("topics")),
-            ("from-timestamp", wp("from-timestamp")),
-            ("target-table", wp("target-table")),
-            ("branch", wp("branch")),
-            ("consumer-group", wp("consumer-group")),
-        ]
-    };
-    let spark_task = |name: &str, action: &'static str, depends: &str| {
-        let a = spark_args(action);
-        let refs: Vec<(&str, &str)> = a.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        task(name, SPARK_TEMPLATE, job.name, Some(depends), &refs)
-    };
+    let replay = SparkStep::new(
+        "replay",
+        spark::cdc_replay_job(topic, target_table).build()?,
+    )?
+    .argument(
+        spark::run_time_flag(names::CDC_TO_ICEBERG)?,
+        "from-timestamp",
+        "Start of the replay: RFC 3339 timestamp or epoch milliseconds",
+    )?;
+    let verify = SparkStep::new("verify", spark::cdc_verify_job(target_table).build()?)?.argument(
+        spark::run_time_flag(names::AGGREGATION_BATCH)?,
+        "ds",
+        "Run date, YYYY-MM-DD (partition of the audit table)",
+    )?;
     let conn = wp("connector");
-    let mut resume_on_failure = DagTask {
-        name: "resume-connector".to_owned(),
-        template: Some("resume-connector".to_owned()),
-        arguments: args(&[("connector", &conn)]),
+    let resume_on_failure = DagTask {
         when: Some("{{workflow.status}} != Succeeded".to_owned()),
-        ..DagTask::default()
+        ..local_task(
+            "resume-connector",
+            "resume-connector",
+            None,
+            &[("connector", &conn)],
+        )
     };
-    resume_on_failure.template_ref = None;
-    Ok(pipeline(
+    let run_date = "{{workflow.creationTimestamp.Y}}-{{workflow.creationTimestamp.m}}-{{workflow.creationTimestamp.d}}";
+    let workflow_template = pipeline(
         "cdc-backfill",
         vec![
             Parameter::required(
                 "from-timestamp",
-                "Replay from this time (epoch milliseconds), by Kafka offsets-for-times",
+                "Replay from this time: RFC 3339 (2026-01-31T00:00:00Z) or epoch milliseconds",
             ),
             Parameter::value("connector", connector),
-            Parameter::value("topics", &topics.join(",")),
-            Parameter::value("target-table", target_table),
-            Parameter::value("branch", "backfill-{{workflow.name}}"),
-            Parameter::value("consumer-group", consumer_group),
         ],
         vec![
             main_dag(vec![
-                DagTask {
-                    name: "pause-connector".to_owned(),
-                    template: Some("pause-connector".to_owned()),
-                    arguments: args(&[("connector", &conn)]),
-                    ..DagTask::default()
-                },
-                spark_task("load", "load", "pause-connector"),
-                spark_task("verify", "verify", "load"),
-                spark_task("publish", "publish", "verify"),
-                DagTask {
-                    name: "resume-connector".to_owned(),
-                    template: Some("resume-connector".to_owned()),
-                    arguments: args(&[("connector", &conn)]),
-                    depends: Some("publish".to_owned()),
-                    ..DagTask::default()
-                },
+                local_task(
+                    "pause-connector",
+                    "pause-connector",
+                    None,
+                    &[("connector", &conn)],
+                ),
+                local_task(
+                    "replay",
+                    replay.template_name(),
+                    Some("pause-connector"),
+                    &[("from-timestamp", &wp("from-timestamp"))],
+                ),
+                local_task(
+                    "verify",
+                    verify.template_name(),
+                    Some("replay"),
+                    &[("ds", run_date)],
+                ),
+                task(
+                    "publish",
+                    ICEHELPER_TEMPLATE,
+                    &verbs::template_name(&verbs::BRANCH_FAST_FORWARD),
+                    Some("verify"),
+                    &[("table", target_table), ("from", spark::BACKFILL_BRANCH)],
+                ),
+                local_task(
+                    "resume-connector",
+                    "resume-connector",
+                    Some("publish"),
+                    &[("connector", &conn)],
+                ),
             ]),
+            replay.template()?,
+            verify.template()?,
             connector_state("pause-connector", "paused"),
             connector_state("resume-connector", "running"),
         ],
         vec![resume_on_failure, notify_task()],
-    ))
+    );
+    Ok(CdcBackfill {
+        pipeline: Pipeline {
+            workflow_template,
+            spark_steps: vec![replay, verify],
+        },
+        connector: connector.to_owned(),
+        topic: topic.to_owned(),
+        target_table: target_table.to_owned(),
+    })
 }
+
+/// The icehelper verbs `iceberg-maintenance` runs per table, in order.
+pub const MAINTENANCE_STEPS: [&str; 4] = [
+    verbs::COMPACT,
+    verbs::REWRITE_MANIFESTS,
+    verbs::EXPIRE_SNAPSHOTS,
+    verbs::REMOVE_ORPHAN_FILES,
+];
 
 /// Builder for the `iceberg-maintenance` WorkflowTemplate: for every table, compact →
 /// rewrite-manifests → expire-snapshots → remove-orphan-files, each step's JSON metrics kept as an
@@ -452,12 +570,7 @@ pub fn iceberg_maintenance(tables: &[&str]) -> Result<WorkflowTemplate> {
         source,
     })?;
     let t = "{{inputs.parameters.table}}";
-    let steps = [
-        verbs::COMPACT,
-        verbs::REWRITE_MANIFESTS,
-        verbs::EXPIRE_SNAPSHOTS,
-        verbs::REMOVE_ORPHAN_FILES,
-    ];
+    let steps = MAINTENANCE_STEPS;
     let mut tasks = Vec::new();
     let mut prev: Option<&str> = None;
     for verb in steps {
@@ -538,6 +651,18 @@ mod tests {
                 what: "fail-under",
                 ..
             }
+        ));
+        assert!(matches!(
+            ml_feature_prep("a.b", "orders", "f.g").unwrap_err(),
+            Error::InvalidTable { .. }
+        ));
+        assert!(matches!(
+            cdc_backfill("Inventory_Iceberg", "t", "a.b").unwrap_err(),
+            Error::InvalidName { .. }
+        ));
+        assert!(matches!(
+            cdc_backfill("c", "", "a.b").unwrap_err(),
+            Error::Empty { .. }
         ));
     }
 }

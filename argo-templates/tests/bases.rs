@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use argo_templates::{icehelper, spark};
+use argo_templates::icehelper;
 use manifest_bundle::{Bundle, CrdDir};
 use serde_json::Value;
 
@@ -43,8 +43,61 @@ fn committed_bases_are_current() {
     }
 }
 
+/// Sample value of an Argo input parameter, for substituting placeholders.
+fn sample(input: &str) -> &'static str {
+    match input {
+        "ds" | "as-of" | "date" => "2026-01-31",
+        "from-timestamp" => "1767225600000",
+        "connector" => "inventory-iceberg",
+        "branch" => "backfill-cdc-backfill-x7k2p",
+        _ => "sample",
+    }
+}
+
+/// Replaces `{{inputs.parameters.*}}` and `{{workflow.name}}` as Argo would at run time.
+fn substitute(manifest: &str, inputs: &[&str]) -> String {
+    let mut out = manifest.replace("{{workflow.name}}", "cdc-backfill-x7k2p");
+    for i in inputs {
+        out = out.replace(&format!("{{{{inputs.parameters.{i}}}}}"), sample(i));
+    }
+    assert!(
+        !out.contains("{{"),
+        "unsubstituted placeholder left in resource manifest:\n{out}"
+    );
+    out
+}
+
+/// Every `resource` manifest embedded in a WorkflowTemplate: (base, template, inputs, manifest
+/// with placeholders substituted, parsed).
+fn embedded_resources() -> Vec<(String, String, Value)> {
+    let mut out = Vec::new();
+    for bundle in bundles() {
+        for object in bundle.all_objects() {
+            for t in object["spec"]["templates"].as_array().into_iter().flatten() {
+                let Some(manifest) = t["resource"]["manifest"].as_str() else {
+                    continue;
+                };
+                let inputs: Vec<&str> = t["inputs"]["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|p| p["name"].as_str().unwrap())
+                    .collect();
+                let obj: Value = serde_norway::from_str(&substitute(manifest, &inputs))
+                    .expect("manifest is YAML");
+                out.push((
+                    bundle.name().to_owned(),
+                    t["name"].as_str().unwrap().to_owned(),
+                    obj,
+                ));
+            }
+        }
+    }
+    out
+}
+
 #[test]
-fn argo_and_spark_resources_validate_against_pinned_crds() {
+fn argo_resources_validate_against_pinned_crds() {
     let crds = crds();
     let mut checked = 0;
     for object in all_objects() {
@@ -66,25 +119,35 @@ fn argo_and_spark_resources_validate_against_pinned_crds() {
                 .join("\n")
         );
         checked += 1;
-        // SparkApplications created by resource templates validate too.
-        for t in object["spec"]["templates"].as_array().into_iter().flatten() {
-            if let Some(manifest) = t["resource"]["manifest"].as_str() {
-                let obj: Value = serde_norway::from_str(manifest).expect("manifest is YAML");
-                let crd = match obj["kind"].as_str() {
-                    Some("SparkApplication") => "spark-operator/sparkapplication.yaml",
-                    Some("KafkaConnector") => continue, // a merge patch, not a full object
-                    other => panic!("unexpected resource kind {other:?}"),
-                };
-                let mut obj = obj;
-                // `generateName` is set instead of `name`; the API server fills the name in.
-                obj["metadata"]["name"] = "generated".into();
-                let v = crds.schema(crd).unwrap().violations(&obj);
-                assert!(v.is_empty(), "{} violates {crd}: {v:?}", t["name"]);
-                checked += 1;
+    }
+    assert!(checked >= 8, "only {checked} objects checked");
+}
+
+#[test]
+fn embedded_spark_applications_validate_after_substitution() {
+    let crds = crds();
+    let schema = crds
+        .schema("spark-operator/sparkapplication.yaml")
+        .expect("Spark Operator v2.5.2 SparkApplication CRD");
+    let mut apps = 0;
+    for (base, template, mut obj) in embedded_resources() {
+        match obj["kind"].as_str() {
+            Some("SparkApplication") => {
+                // The API server turns `generateName` into `name`.
+                let prefix = obj["metadata"]["generateName"].as_str().unwrap().to_owned();
+                obj["metadata"]["name"] = format!("{prefix}x7k2p").into();
+                let v = schema.violations(&obj);
+                assert!(v.is_empty(), "{base}/{template} violates the CRD: {v:?}");
+                apps += 1;
             }
+            // A merge patch of `spec.state`, not a full object.
+            Some("KafkaConnector") => {
+                assert!(["paused", "running"].contains(&obj["spec"]["state"].as_str().unwrap()));
+            }
+            other => panic!("{base}/{template}: unexpected resource kind {other:?}"),
         }
     }
-    assert!(checked >= 10, "only {checked} objects checked");
+    assert!(apps >= 4, "only {apps} SparkApplications");
 }
 
 #[test]
@@ -99,20 +162,34 @@ fn cron_workflows_use_v4_fields() {
     }
 }
 
+fn kustomize(dir: &Path) -> Vec<Value> {
+    let out = Command::new("kubectl")
+        .arg("kustomize")
+        .arg(dir)
+        .output()
+        .expect("kubectl must be on PATH to build the bases");
+    assert!(
+        out.status.success(),
+        "kubectl kustomize {} failed: {}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.split("\n---\n")
+        .filter(|d| !d.trim().is_empty())
+        .map(|d| serde_norway::from_str(d).expect("kustomize output is YAML"))
+        .collect()
+}
+
 #[test]
 fn every_base_builds_with_kubectl_kustomize() {
     for bundle in bundles() {
-        let dir = bases_dir().join(bundle.name());
-        let out = Command::new("kubectl")
-            .arg("kustomize")
-            .arg(&dir)
-            .output()
-            .expect("kubectl must be on PATH to build the bases");
-        assert!(
-            out.status.success(),
-            "kubectl kustomize {} failed: {}",
-            dir.display(),
-            String::from_utf8_lossy(&out.stderr)
+        let objects = kustomize(&bases_dir().join(bundle.name()));
+        assert_eq!(
+            objects.len(),
+            bundle.objects().len() + bundle.config_maps().len(),
+            "{}",
+            bundle.name()
         );
     }
 }
@@ -235,38 +312,193 @@ fn template_refs_resolve_with_matching_arguments() {
     assert!(refs >= 10, "only {refs} templateRefs");
 }
 
+/// The job's command-line flags, from the `argparse` calls of its main file in the ConfigMap.
+fn accepted_flags(code: &str) -> Vec<String> {
+    code.match_indices("add_argument(\"")
+        .map(|(i, m)| {
+            let rest = &code[i + m.len()..];
+            rest[..rest.find('"').unwrap()].to_owned()
+        })
+        .collect()
+}
+
+/// Each Spark step resolves against spark-templates: the embedded SparkApplication is the one
+/// spark-templates builds (same spec, name as `generateName` prefix, a spark-templates template),
+/// the extra arguments are flags the shipped job code accepts, and the ConfigMaps and driver
+/// ServiceAccount it mounts are in the `kubectl kustomize` output of the same base.
 #[test]
-fn spark_and_icehelper_names_match_their_definitions() {
-    let objects = all_objects();
-    let library = objects
-        .iter()
-        .find(|o| o["metadata"]["name"] == "spark-jobs")
-        .expect("spark-jobs WorkflowTemplate");
-    for job in spark::JOBS {
-        let t = library["spec"]["templates"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|t| t["name"] == job.name)
-            .unwrap_or_else(|| panic!("no template for spark job {}", job.name));
-        let app: Value =
-            serde_norway::from_str(t["resource"]["manifest"].as_str().unwrap()).unwrap();
-        assert_eq!(app["metadata"]["generateName"], format!("{}-", job.name));
-        assert_eq!(
-            app["spec"]["mainApplicationFile"],
-            job.main_application_file
-        );
-        let flags: Vec<String> = job.parameters.iter().map(|p| format!("--{p}")).collect();
-        let args: Vec<&str> = app["spec"]["arguments"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| a.as_str().unwrap())
-            .collect();
-        for f in &flags {
-            assert!(args.contains(&f.as_str()), "{} misses {f}", job.name);
+fn spark_steps_resolve_against_spark_templates() {
+    let embedded = embedded_resources();
+    let mut steps = 0;
+    for (base, pipeline) in argo_templates::bases::pipelines().unwrap() {
+        let deployed = kustomize(&bases_dir().join(base));
+        for step in &pipeline.spark_steps {
+            let bundle = step.bundle();
+            // The template is one spark-templates exports (and has a committed base).
+            let exported = spark_templates::names::template(bundle.template).unwrap_or_else(|| {
+                panic!(
+                    "{base}: unknown spark-templates template {}",
+                    bundle.template
+                )
+            });
+            assert!(spark_templates::bases_dir().join(bundle.template).is_dir());
+            let spark_templates::Application::Once(expected) = &bundle.application else {
+                panic!("{base}: a scheduled application in an Argo step");
+            };
+            let (_, _, app) = embedded
+                .iter()
+                .find(|(b, t, _)| b == base && t == step.template_name())
+                .unwrap_or_else(|| panic!("{base}: no resource template {}", step.template_name()));
+            let name = expected.metadata.name.as_deref().unwrap();
+            assert_eq!(app["metadata"]["generateName"], format!("{name}-"));
+            assert_eq!(
+                app["metadata"]["labels"]["app.kubernetes.io/name"],
+                bundle.template
+            );
+            // Same spec as spark-templates, apart from the appended arguments.
+            let mut spec = app["spec"].clone();
+            let mut expected_spec = serde_json::to_value(&expected.spec).unwrap();
+            let args: Vec<String> = spec["arguments"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap().to_owned())
+                .collect();
+            let base_args = expected_spec["arguments"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            assert_eq!(
+                &args[..base_args.len()],
+                base_args
+                    .iter()
+                    .map(|a| a.as_str().unwrap().to_owned())
+                    .collect::<Vec<_>>()
+                    .as_slice()
+            );
+            spec.as_object_mut().unwrap().remove("arguments");
+            expected_spec.as_object_mut().unwrap().remove("arguments");
+            assert_eq!(
+                spec, expected_spec,
+                "{base}: spec differs from spark-templates'"
+            );
+            // Extra flags are accepted by the job code shipped in the ConfigMap.
+            let main = app["spec"]["mainApplicationFile"].as_str().unwrap();
+            let main_file = main.rsplit('/').next().unwrap();
+            let code = bundle
+                .config_maps
+                .iter()
+                .find_map(|cm| cm.files().get(main_file))
+                .unwrap_or_else(|| panic!("{base}: {main_file} is in no ConfigMap"));
+            assert_eq!(main_file, exported.main_file, "{base}: main file");
+            let flags = accepted_flags(code);
+            for a in step.arguments() {
+                assert!(
+                    exported.arguments.iter().any(|x| x.flag == a.flag),
+                    "{base}: {} is not a run-time argument spark-templates exports for {}",
+                    a.flag,
+                    bundle.template
+                );
+                assert!(
+                    flags.contains(&a.flag),
+                    "{base}: {main_file} does not accept {} (accepts {flags:?})",
+                    a.flag
+                );
+                assert!(args.contains(&a.flag));
+            }
+            // Mounted ConfigMaps and the driver ServiceAccount are deployed by this base.
+            let find = |kind: &str, name: &str| {
+                deployed
+                    .iter()
+                    .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+                    .cloned()
+            };
+            for v in app["spec"]["volumes"].as_array().into_iter().flatten() {
+                if let Some(cm) = v["configMap"]["name"].as_str() {
+                    let obj = find("ConfigMap", cm)
+                        .unwrap_or_else(|| panic!("{base}: ConfigMap {cm} not in the base"));
+                    let shipped = bundle.config_maps.iter().find(|c| c.name() == cm).unwrap();
+                    for (k, content) in shipped.files() {
+                        assert_eq!(
+                            obj["data"][k].as_str(),
+                            Some(content.as_str()),
+                            "{base}: {cm}/{k}"
+                        );
+                    }
+                }
+            }
+            let sa = app["spec"]["driver"]["serviceAccount"].as_str().unwrap();
+            assert!(
+                find("ServiceAccount", sa).is_some(),
+                "{base}: ServiceAccount {sa}"
+            );
+            assert!(
+                find("RoleBinding", sa).is_some(),
+                "{base}: RoleBinding {sa}"
+            );
+            steps += 1;
         }
     }
+    assert!(steps >= 4, "only {steps} Spark steps");
+}
+
+/// icehelper steps use the catalog of the Spark jobs: every `spark.sql.catalog.<c>.*` setting of
+/// spark-templates' SparkApplication that PyIceberg understands, and the same Secret references.
+#[test]
+fn icehelper_uses_the_spark_jobs_catalog() {
+    let settings = argo_templates::spark::CatalogSettings::lake().unwrap();
+    let objects = all_objects();
+    let ice = objects
+        .iter()
+        .find(|o| o["kind"] == "WorkflowTemplate" && o["metadata"]["name"] == "icehelper")
+        .unwrap();
+    let (_, pipeline) = &argo_templates::bases::pipelines().unwrap()[0];
+    let spec = pipeline.spark_steps[0].bundle().application.spec();
+    let uri_key = format!("spark.sql.catalog.{}.uri", settings.name);
+    for t in ice["spec"]["templates"].as_array().unwrap() {
+        let args = t["container"]["args"].as_array().unwrap();
+        let pos = args
+            .iter()
+            .position(|a| a == icehelper::flags::CATALOG)
+            .unwrap();
+        assert_eq!(args[pos + 1], settings.name.as_str());
+        let uri_default = t["inputs"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "catalog-uri")
+            .unwrap()["default"]
+            .clone();
+        assert_eq!(
+            uri_default.as_str(),
+            spec.spark_conf.get(&uri_key).map(String::as_str)
+        );
+        let env = t["container"]["env"].as_array().unwrap();
+        for e in spec.driver.pod.env.iter() {
+            let Some(r) = e
+                .value_from
+                .as_ref()
+                .and_then(|v| v.secret_key_ref.as_ref())
+            else {
+                continue;
+            };
+            assert!(
+                env.iter().any(
+                    |x| x["valueFrom"]["secretKeyRef"]["name"] == r.name.as_str()
+                        && x["valueFrom"]["secretKeyRef"]["key"] == r.key.as_str()
+                ),
+                "{}: Secret {}/{} of the Spark driver not passed to icehelper",
+                t["name"],
+                r.name,
+                r.key
+            );
+        }
+    }
+}
+
+#[test]
+fn icehelper_names_match_the_contract() {
+    let objects = all_objects();
     let ice = objects
         .iter()
         .find(|o| o["metadata"]["name"] == "icehelper")
@@ -283,7 +515,9 @@ fn spark_and_icehelper_names_match_their_definitions() {
         icehelper::flags::PARTIAL_PROGRESS,
         icehelper::flags::OLDER_THAN,
         icehelper::flags::RETAIN_LAST,
+        icehelper::flags::FROM,
     ];
+    let branch_ff = icehelper::verbs::template_name(&icehelper::verbs::BRANCH_FAST_FORWARD);
     for t in ice["spec"]["templates"].as_array().unwrap() {
         let c = &t["container"];
         assert_eq!(c["image"], icehelper::image());
@@ -293,10 +527,16 @@ fn spark_and_icehelper_names_match_their_definitions() {
             .iter()
             .map(|a| a.as_str().unwrap())
             .collect();
-        assert!(icehelper::verbs::ALL.contains(&t["name"].as_str().unwrap()));
+        let name = t["name"].as_str().unwrap();
+        let path: Vec<&str> = if name == branch_ff {
+            icehelper::verbs::BRANCH_FAST_FORWARD.to_vec()
+        } else {
+            assert!(icehelper::verbs::ALL.contains(&name), "unknown verb {name}");
+            vec![name]
+        };
         assert!(
-            args.contains(&t["name"].as_str().unwrap()),
-            "verb missing in args"
+            args.windows(path.len()).any(|w| w == path.as_slice()),
+            "subcommand {path:?} missing in args"
         );
         for a in args.iter().filter(|a| a.starts_with('-')) {
             assert!(known_flags.contains(a), "unknown icehelper flag {a}");
@@ -313,7 +553,6 @@ fn no_credentials_inlined() {
     for object in all_objects() {
         let text = serde_json::to_string(&object).unwrap().to_ascii_lowercase();
         for pattern in [
-            "aws_secret",
             "password\":\"",
             "\"value\":\"minioadmin",
             "secret_access_key\",\"value\"",
@@ -326,12 +565,40 @@ fn no_credentials_inlined() {
         }
         assert_ne!(object["kind"], "Secret");
     }
-    // Every credential env var comes from a secretKeyRef.
+    // Job code and configuration shipped in ConfigMaps hold no credentials.
+    for bundle in bundles() {
+        for cm in bundle.config_maps() {
+            for (k, content) in cm.files() {
+                let lower = content.to_ascii_lowercase();
+                for pattern in ["minioadmin", "secret_access_key\": \"", "password\": \""] {
+                    assert!(
+                        !lower.contains(pattern),
+                        "{}/{k} contains {pattern}",
+                        cm.name()
+                    );
+                }
+            }
+        }
+    }
+    // Every credential env var (icehelper containers, embedded SparkApplications) comes from a
+    // secretKeyRef.
+    let embedded: Vec<Value> = embedded_resources()
+        .into_iter()
+        .flat_map(|(_, _, app)| ["driver", "executor"].map(|role| app["spec"][role]["env"].clone()))
+        .collect();
     for object in all_objects() {
-        for t in object["spec"]["templates"].as_array().into_iter().flatten() {
-            for e in t["container"]["env"].as_array().into_iter().flatten() {
+        let envs = object["spec"]["templates"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|t| t["container"]["env"].clone());
+        for env in envs.chain(embedded.iter().cloned()) {
+            for e in env.as_array().into_iter().flatten() {
                 let name = e["name"].as_str().unwrap();
-                if name.contains("KEY") || name.contains("SECRET") || name.contains("PASSWORD") {
+                if ["KEY", "SECRET", "PASSWORD", "CREDENTIAL"]
+                    .iter()
+                    .any(|w| name.contains(w))
+                {
                     assert!(
                         e["valueFrom"]["secretKeyRef"].is_object(),
                         "{name} is not a secretKeyRef"
@@ -363,4 +630,35 @@ fn release_tarball_is_reproducible() {
     let tb = manifest_bundle::write_tarball(&b, "argo-templates", "0.1.0", &bundles()).unwrap();
     assert_eq!(ta.sha256, tb.sha256);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The KafkaConnector `cdc-backfill` pauses and the topic it replays exist in strimzi-templates'
+/// `debezium-postgres` base.
+#[test]
+fn cdc_backfill_resolves_against_strimzi_templates() {
+    let kafka: Vec<Value> = strimzi_templates::bases::all()
+        .unwrap()
+        .into_iter()
+        .flat_map(|b| b.objects)
+        .collect();
+    let backfill = argo_templates::bases::cdc_backfill_pipeline().unwrap();
+    let has = |kind: &str, name: &str| {
+        kafka
+            .iter()
+            .any(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+    };
+    assert!(
+        has("KafkaConnector", &backfill.connector),
+        "{}",
+        backfill.connector
+    );
+    assert!(has("KafkaTopic", &backfill.topic), "{}", backfill.topic);
+    let wt = serde_json::to_value(&backfill.pipeline.workflow_template).unwrap();
+    let connector_param = wt["spec"]["arguments"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "connector")
+        .unwrap();
+    assert_eq!(connector_param["value"], backfill.connector.as_str());
 }

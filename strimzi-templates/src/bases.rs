@@ -1,6 +1,9 @@
 //! The committed Kustomize bases under `strimzi-templates/bases/`, built from the typed builders
 //! with the defaults documented in each base's README.
 
+use std::sync::OnceLock;
+
+use minijinja::{context, Environment, UndefinedBehavior};
 use serde_json::Value;
 
 use crate::connect::{
@@ -39,6 +42,60 @@ pub const POSTGRES_SECRET: &str = "inventory-postgres-cdc";
 pub const S3_SECRET: &str = "lake-s3";
 /// Name of the `ApicurioRegistry3`.
 pub const REGISTRY: &str = "schema-registry";
+
+/// Secret the Kafka Connect image build pushes with.
+pub const PUSH_SECRET: &str = "registry-push";
+
+const README_TEMPLATES: &[(&str, &str)] = &[
+    (
+        "small-cluster",
+        include_str!("../templates/readme/small-cluster.md.j2"),
+    ),
+    (
+        "debezium-postgres",
+        include_str!("../templates/readme/debezium-postgres.md.j2"),
+    ),
+    (
+        "schema-registry",
+        include_str!("../templates/readme/schema-registry.md.j2"),
+    ),
+    (
+        "schema-registry-confluent",
+        include_str!("../templates/readme/schema-registry-confluent.md.j2"),
+    ),
+];
+
+fn readme_env() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        env.set_syntax(
+            minijinja::syntax::SyntaxConfig::builder()
+                .trim_blocks(true)
+                .lstrip_blocks(true)
+                .keep_trailing_newline(true)
+                .build()
+                .expect("valid syntax configuration"),
+        );
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        for (name, source) in README_TEMPLATES {
+            env.add_template(name, source)
+                .unwrap_or_else(|e| panic!("built-in template {name} does not parse: {e}"));
+        }
+        env
+    })
+}
+
+/// Renders the README template of base `name` (`templates/readme/<name>.md.j2`).
+fn readme(name: &str, ctx: minijinja::Value) -> Result<String> {
+    readme_env()
+        .get_template(name)
+        .and_then(|t| t.render(ctx))
+        .map_err(|source| crate::Error::Render {
+            template: format!("{name}.md.j2"),
+            source,
+        })
+}
 
 /// One rendered base: name, README and objects in order.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,20 +145,14 @@ pub fn small_cluster() -> Result<Base> {
     let cluster = default_cluster()?;
     Ok(Base {
         name: "small-cluster",
-        readme: format!(
-            "# small-cluster\n\nStrimzi 1.x KRaft Kafka cluster `{CLUSTER}` (`kafka.strimzi.io/v1`).\n\n\
-             - `KafkaNodePool`s `controller` (3 KRaft controllers) and `broker` (3 brokers), JBOD with one \
-             persistent-claim volume each (`kraftMetadata: shared`). For 3 dual-role nodes build with \
-             `Topology::DualRole {{ nodes: 3 }}`.\n\
-             - Internal TLS listener `tls` on 9093 with mutual-TLS client authentication and `simple` \
-             authorization (ACLs come from `KafkaUser`s).\n\
-             - `default.replication.factor` 3, `min.insync.replicas` 2, no topic auto-creation.\n\
-             - JMX Prometheus exporter rules in ConfigMap `{CLUSTER}-kafka-metrics`, Kafka Exporter, topic and \
-             user operators.\n\nBootstrap: `{}`. Cluster CA: Secret `{}`.\n\n\
-             Regenerate with `cargo run -p strimzi-templates --example render-bases`.\n",
-            cluster.bootstrap_servers(),
-            cluster.cluster_ca_secret()
-        ),
+        readme: readme(
+            "small-cluster",
+            context! {
+                cluster => CLUSTER,
+                bootstrap => cluster.bootstrap_servers(),
+                cluster_ca => cluster.cluster_ca_secret(),
+            },
+        )?,
         objects: cluster.objects()?,
     })
 }
@@ -117,7 +168,7 @@ pub fn debezium_postgres() -> Result<Base> {
     let registry_url = apicurio_api_url(REGISTRY);
     let connect = KafkaConnectBuilder::new(CONNECT, &cluster, NAMESPACE)
         .image("registry.example.com/data-tier/kafka-connect-cdc:0.1.0")
-        .push_secret("registry-push")
+        .push_secret(PUSH_SECRET)
         .readable_secrets(&[POSTGRES_SECRET, S3_SECRET]);
     let source = PostgresSourceBuilder::new(CONNECT, POSTGRES_CONNECTOR, TOPIC_PREFIX)
         .database("inventory-postgres.databases.svc", 5432, "inventory")
@@ -201,20 +252,24 @@ pub fn debezium_postgres() -> Result<Base> {
 
     Ok(Base {
         name: "debezium-postgres",
-        readme: format!(
-            "# debezium-postgres\n\nKafka Connect cluster `{CONNECT}` on `{CLUSTER}` with a Strimzi image build \
-             (Debezium Postgres connector, Apicurio converters, Apache Iceberg sink as Maven artifacts).\n\n\
-             - `KafkaConnector` `{POSTGRES_CONNECTOR}`: `pgoutput`, slot and publication derived from the topic prefix \
-             `{TOPIC_PREFIX}`, tables {tables}, heartbeat, `snapshot.mode: initial`, Avro via Apicurio at `{registry_url}`.\n\
-             - `KafkaConnector` `{ICEBERG_CONNECTOR}`: Apache Iceberg sink into namespace `{ICEBERG_NAMESPACE}` (the no-Spark path \
-             into the lakehouse), dead letters to `{dlq}`.\n\
-             - Credentials are `${{secrets:{NAMESPACE}/<secret>:<key>}}` placeholders resolved by \
-             `KubernetesSecretConfigProvider`; the Role `{CONNECT}-connect-secrets` lets Connect read exactly \
-             `{POSTGRES_SECRET}` and `{S3_SECRET}`. Create those Secrets (and `registry-push`) yourself.\n\
-             - `KafkaUser`s `{CONNECT}` (the workers) and `{BACKFILL_GROUP}` (Spark CDC backfill) with least-privilege ACLs.\n\n\
-             The placeholders assume namespace `{NAMESPACE}`.\n",
-            tables = CAPTURED_TABLES.join(", "),
-        ),
+        readme: readme(
+            "debezium-postgres",
+            context! {
+                connect => CONNECT,
+                cluster => CLUSTER,
+                postgres_connector => POSTGRES_CONNECTOR,
+                topic_prefix => TOPIC_PREFIX,
+                tables => CAPTURED_TABLES,
+                registry_url,
+                iceberg_connector => ICEBERG_CONNECTOR,
+                iceberg_namespace => ICEBERG_NAMESPACE,
+                dlq,
+                namespace => NAMESPACE,
+                readable_secrets => [POSTGRES_SECRET, S3_SECRET],
+                push_secret => PUSH_SECRET,
+                backfill_user => BACKFILL_GROUP,
+            },
+        )?,
         objects,
     })
 }
@@ -267,15 +322,16 @@ pub fn schema_registry() -> Result<Base> {
     objects.push(registry.to_value()?);
     Ok(Base {
         name: "schema-registry",
-        readme: format!(
-            "# schema-registry\n\nApicurio Registry 3 (`ApicurioRegistry3`, `registry.apicur.io/v1`) `{REGISTRY}` with KafkaSQL \
-             storage on `{CLUSTER}` over mTLS (keystore from the `KafkaUser` Secret `{REGISTRY}`, truststore from \
-             `{}`), its journal topic `{KAFKASQL_TOPIC}` and user. API: `{}`.\n\n\
-             For PostgreSQL storage build with `RegistryStorage::Postgresql`. The Confluent Schema Registry \
-             alternative is the `schema-registry-confluent` base.\n",
-            cluster.cluster_ca_secret(),
-            apicurio_api_url(REGISTRY)
-        ),
+        readme: readme(
+            "schema-registry",
+            context! {
+                registry => REGISTRY,
+                cluster => CLUSTER,
+                cluster_ca => cluster.cluster_ca_secret(),
+                journal_topic => KAFKASQL_TOPIC,
+                api_url => apicurio_api_url(REGISTRY),
+            },
+        )?,
         objects,
     })
 }
@@ -288,13 +344,15 @@ pub fn schema_registry_confluent() -> Result<Base> {
     objects.extend(ConfluentRegistry::new(name, &cluster, name, 1)?.objects()?);
     Ok(Base {
         name: "schema-registry-confluent",
-        readme: format!(
-            "# schema-registry-confluent\n\nAlternative to `schema-registry`: Confluent Schema Registry \
-             (`{}`) as a Deployment + Service `{name}:8081`, storing schemas in `{CONFLUENT_TOPIC}` on `{CLUSTER}` \
-             over mTLS as `KafkaUser` `{name}` (keystore and truststore mounted from Secrets, passwords from \
-             `secretKeyRef`).\n",
-            crate::registry::CONFLUENT_IMAGE
-        ),
+        readme: readme(
+            "schema-registry-confluent",
+            context! {
+                image => crate::registry::CONFLUENT_IMAGE,
+                name,
+                topic => CONFLUENT_TOPIC,
+                cluster => CLUSTER,
+            },
+        )?,
         objects,
     })
 }

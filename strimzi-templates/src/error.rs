@@ -102,6 +102,15 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
+    /// A README template failed to render.
+    #[error("rendering {template}: {source}")]
+    Render {
+        /// The template.
+        template: String,
+        /// The underlying error.
+        #[source]
+        source: minijinja::Error,
+    },
 }
 
 /// Shorthand for results in this crate.
