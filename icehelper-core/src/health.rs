@@ -3,8 +3,8 @@
 //!
 //! The per-partition columns are exactly those of Iceberg's `partitions` table (Spark's
 //! `TABLE.partitions`, PyIceberg's `inspect.partitions()`), with the same semantics: live data
-//! and delete files of the snapshot, keyed by the partition tuple projected onto the union of
-//! all partition specs; `last_updated_*` from the newest snapshot that added a file to it (and
+//! and delete files of the snapshot, keyed by spec id and the partition tuple projected onto the
+//! union of the snapshot's partition specs; `last_updated_*` from the newest snapshot that added a file to it (and
 //! still exists).
 //!
 //! The score of a partition is `100 × ideal files / actual files × (1 − deleted share / 2)`,
@@ -239,7 +239,6 @@ impl<'a> PartitionHealth<'a> {
             None => target / 4 * 3,
         };
         let snapshot = self.version.resolve(table)?;
-        let unified = unified_fields(md);
         let metadata_json_bytes = match table.metadata_location() {
             Some(loc) => table
                 .file_io()
@@ -284,6 +283,8 @@ impl<'a> PartitionHealth<'a> {
             .map(|m| m.manifest_length.max(0) as u64)
             .sum();
 
+        let spec_ids: Vec<i32> = manifest_list.iter().map(|m| m.partition_spec_id).collect();
+        let unified = unified_fields(md, Some(&spec_ids));
         let files = live_files(table, &snapshot).await?;
         let snapshot_times: HashMap<i64, i64> = md
             .snapshots()
@@ -299,10 +300,17 @@ impl<'a> PartitionHealth<'a> {
                 .zip(&projected)
                 .map(|(u, v)| value_to_json(u, v.as_ref()))
                 .collect();
-            let key = serde_json::to_string(&values).expect("JSON values serialise");
+            // Rows are per spec and partition value, as in Iceberg 1.10's partitions table and
+            // PyIceberg's: files of two specs whose tuples coincide stay apart.
+            let key = format!(
+                "{}|{:010}",
+                serde_json::to_string(&values).expect("JSON values serialise"),
+                f.spec_id
+            );
             let (_, acc) = groups
                 .entry(key)
                 .or_insert_with(|| (values, Acc::default()));
+            acc.spec_id = f.spec_id;
             if let Some(ts) = f
                 .added_snapshot_id
                 .and_then(|id| snapshot_times.get(&id).map(|t| (id, *t)))
@@ -316,7 +324,6 @@ impl<'a> PartitionHealth<'a> {
             let records = f.file.record_count();
             match f.content() {
                 DataContentType::Data => {
-                    acc.spec_id = f.spec_id;
                     acc.record_count += records;
                     acc.file_count += 1;
                     acc.bytes += size;
@@ -327,12 +334,10 @@ impl<'a> PartitionHealth<'a> {
                     acc.max = Some(acc.max.map_or(size, |m| m.max(size)));
                 }
                 DataContentType::PositionDeletes => {
-                    acc.spec_id = f.spec_id;
                     acc.pos_records += records;
                     acc.pos_files += 1;
                 }
                 DataContentType::EqualityDeletes => {
-                    acc.spec_id = f.spec_id;
                     acc.eq_records += records;
                     acc.eq_files += 1;
                 }

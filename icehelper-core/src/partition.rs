@@ -20,10 +20,16 @@ pub struct UnifiedField {
     pub result_type: Option<Type>,
 }
 
-/// The union of all specs' partition fields, in spec-id then field order, void fields left out.
-pub fn unified_fields(metadata: &TableMetadata) -> Vec<UnifiedField> {
+/// The union of the partition fields of the given specs (all specs when `spec_ids` is `None`),
+/// in spec-id then field order, void fields left out. PyIceberg's `inspect.partitions()` uses
+/// the specs of the snapshot's manifests; Iceberg Java's uses all specs (the extra fields are
+/// always null there).
+pub fn unified_fields(metadata: &TableMetadata, spec_ids: Option<&[i32]>) -> Vec<UnifiedField> {
     let schema = metadata.current_schema();
-    let mut specs: Vec<_> = metadata.partition_specs_iter().collect();
+    let mut specs: Vec<_> = metadata
+        .partition_specs_iter()
+        .filter(|s| spec_ids.is_none_or(|ids| ids.contains(&s.spec_id())))
+        .collect();
     specs.sort_by_key(|s| s.spec_id());
     let mut out: Vec<UnifiedField> = Vec::new();
     for spec in specs {
