@@ -14,6 +14,9 @@ pub async fn run(cli: &Cli, args: &QuickstartArgs) -> Result<Outcome> {
     let ident = parse_table_ident(&args.table)?;
     let config = CatalogConfig::resolve(cli.catalog.catalog.as_deref(), &cli.catalog.overrides())?;
     let catalog = LakeCatalog::open_or_create(&config).await?;
+    if catalog.iceberg().table_exists(&ident).await? {
+        anyhow::bail!("table {ident} already exists; drop it or pick another name with --table");
+    }
     if !cli.global.quiet {
         eprintln!(
             "writing {} rows to {} in {} commits (catalog '{}', warehouse {}) ...",

@@ -178,7 +178,7 @@ impl SqlCatalog {
         sqlx::any::install_default_drivers();
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 1 } else { 4 })
-            .acquire_timeout(std::time::Duration::from_secs(20))
+            .acquire_timeout(std::time::Duration::from_secs(5))
             .connect(&url)
             .await
             .map_err(|e| Error::CatalogUnavailable {

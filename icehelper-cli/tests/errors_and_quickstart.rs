@@ -1,0 +1,225 @@
+//! The embedded default (quickstart in an empty folder) and bad input: one clear line on stderr,
+//! exit code 2, and nothing changed.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn icehelper_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_icehelper"))
+        .current_dir(dir)
+        .args(args)
+        .env_remove("PYICEBERG_HOME")
+        .env_remove("PYICEBERG_DEFAULT_CATALOG")
+        .env("HOME", dir)
+        .output()
+        .expect("run icehelper")
+}
+
+/// Every file under `dir` with its bytes: a change anywhere shows.
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(p.display().to_string(), std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+fn assert_one_line_error(out: &Output, expected: &str, what: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{what}: exit code; stderr: {stderr}"
+    );
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(
+        lines.len() == 1 && lines[0].contains(expected),
+        "{what}: expected one line containing {expected:?}, got: {stderr}"
+    );
+    assert!(out.stdout.is_empty(), "{what}: nothing on stdout");
+}
+
+#[test]
+fn quickstart_then_bad_input_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = icehelper_in(
+        d,
+        &[
+            "quickstart",
+            "--rows",
+            "3000",
+            "--commits",
+            "3",
+            "--days",
+            "2",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["quickstart"]["rows"], 3000);
+    assert_eq!(report["health"]["table"]["record_count"], 3000);
+    assert_eq!(report["health"]["table"]["snapshot_count"], 3);
+    // 2 days × 5 regions, one file per partition per commit
+    assert_eq!(report["health"]["table"]["partition_count"], 10);
+    assert_eq!(report["health"]["table"]["data_file_count"], 30);
+    assert!(d.join("lakehouse/catalog.db").is_file());
+    assert!(d
+        .join("lakehouse/warehouse/demo.db/events/metadata")
+        .is_dir());
+
+    // the embedded default is what later commands open with no configuration
+    let list = icehelper_in(d, &["list", "demo"]);
+    assert_eq!(String::from_utf8_lossy(&list.stdout), "demo.events\n");
+    // a second quickstart refuses to overwrite
+    let again = icehelper_in(d, &["quickstart", "--rows", "10", "--commits", "1"]);
+    assert_one_line_error(&again, "demo.events already exists", "second quickstart");
+
+    let before = tree(d);
+    let snapshot_id = report["health"]["table"]["snapshot_id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["describe", "demo.nope"],
+            "table 'demo.nope' does not exist",
+        ),
+        (vec!["list", "nope"], "namespace 'nope' does not exist"),
+        (vec!["snapshots", "events"], "invalid identifier 'events'"),
+        (vec!["describe", "demo..x"], "invalid identifier"),
+        (
+            vec!["partition-health", "demo.events", "--snapshot", "123"],
+            "has no snapshot 123",
+        ),
+        (
+            vec!["partition-health", "demo.events", "--ref", "audit"],
+            "has no branch or tag 'audit'",
+        ),
+        (
+            vec!["partition-health", "demo.events", "--small-file-size", "0"],
+            "--small-file-size",
+        ),
+        (
+            vec!["partition-health", "demo.events", "--fail-under", "101"],
+            "101",
+        ),
+        (
+            vec![
+                "describe",
+                "demo.events",
+                "-P",
+                "s3.path-style-access=maybe",
+            ],
+            "s3.path-style-access",
+        ),
+        (
+            vec!["describe", "demo.events", "-P", "novalue"],
+            "KEY=VALUE",
+        ),
+        (
+            vec!["--catalog", "prod", "describe", "demo.events"],
+            "catalog 'prod' is not configured",
+        ),
+        (
+            vec![
+                "--uri",
+                "sqlite:////nonexistent/catalog.db",
+                "describe",
+                "demo.events",
+            ],
+            "no SQLite catalog file",
+        ),
+        (
+            vec!["--uri", "mysql://h/db", "describe", "demo.events"],
+            "cannot tell the catalog type",
+        ),
+        (
+            vec![
+                "--uri",
+                "postgresql://u:hunter2@127.0.0.1:1/db",
+                "describe",
+                "demo.events",
+            ],
+            "cannot open catalog",
+        ),
+        (
+            vec!["--uri", "http://127.0.0.1:1/catalog", "list"],
+            "cannot open catalog",
+        ),
+        (
+            vec!["--uri", "http://[bad", "list"],
+            "malformed REST catalog URI",
+        ),
+        (vec!["schema-nope"], "unrecognized subcommand"),
+    ];
+    for (args, expected) in &cases {
+        let out = icehelper_in(d, args);
+        assert_one_line_error(&out, expected, &args.join(" "));
+        assert!(
+            !String::from_utf8_lossy(&out.stderr).contains("hunter2"),
+            "password printed"
+        );
+    }
+    assert_eq!(tree(d), before, "bad input changed files");
+    let _ = snapshot_id;
+
+    // missing and corrupt metadata.json
+    let desc: serde_json::Value =
+        serde_json::from_slice(&icehelper_in(d, &["describe", "demo.events", "-o", "json"]).stdout)
+            .unwrap();
+    let meta = desc["metadata_location"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("file://")
+        .to_string();
+    let original = std::fs::read(&meta).unwrap();
+    std::fs::write(&meta, b"{ this is not json").unwrap();
+    assert_one_line_error(
+        &icehelper_in(d, &["describe", "demo.events"]),
+        "cannot read metadata",
+        "corrupt metadata",
+    );
+    std::fs::remove_file(&meta).unwrap();
+    assert_one_line_error(
+        &icehelper_in(d, &["snapshots", "demo.events"]),
+        "cannot read metadata",
+        "missing metadata",
+    );
+    std::fs::write(&meta, original).unwrap();
+    assert_eq!(
+        icehelper_in(d, &["describe", "demo.events"]).status.code(),
+        Some(0)
+    );
+
+    // a closed pipe is not an error
+    let mut child = Command::new(env!("CARGO_BIN_EXE_icehelper"))
+        .current_dir(d)
+        .env("HOME", d)
+        .args(["partition-health", "demo.events"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "broken pipe must exit 0");
+}
