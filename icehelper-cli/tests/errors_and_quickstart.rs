@@ -82,9 +82,7 @@ fn quickstart_then_bad_input_changes_nothing() {
     assert_eq!(report["health"]["table"]["partition_count"], 10);
     assert_eq!(report["health"]["table"]["data_file_count"], 30);
     assert!(d.join("lakehouse/catalog.db").is_file());
-    assert!(d
-        .join("lakehouse/warehouse/demo.db/events/metadata")
-        .is_dir());
+    assert!(d.join("lakehouse/warehouse/demo/events/metadata").is_dir());
 
     // the embedded default is what later commands open with no configuration
     let list = icehelper_in(d, &["list", "demo"]);

@@ -388,7 +388,7 @@ impl<'a> PartitionHealth<'a> {
         sizes.sort_unstable();
         if let (Some(max), false) = (sizes.last(), sizes.is_empty()) {
             let mid = sizes.len() / 2;
-            let median = if sizes.len() % 2 == 0 {
+            let median = if sizes.len().is_multiple_of(2) {
                 (sizes[mid - 1] + sizes[mid]) as f64 / 2.0
             } else {
                 sizes[mid] as f64

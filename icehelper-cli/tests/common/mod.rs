@@ -104,3 +104,70 @@ pub fn icehelper_json(db: &Path, warehouse: &str, args: &[&str], code: i32) -> s
         )
     })
 }
+
+/// A real S3 server (s3s-fs, which checks request signatures) on 127.0.0.1, stopped on drop.
+pub struct S3Server {
+    child: std::process::Child,
+    pub endpoint: String,
+    pub root: tempfile::TempDir,
+}
+
+pub const S3_ACCESS_KEY: &str = "icehelper-test";
+pub const S3_SECRET_KEY: &str = "icehelper-test-secret";
+
+impl S3Server {
+    /// Starts s3s-fs with the given buckets (folders of its root).
+    pub fn start(buckets: &[&str]) -> S3Server {
+        let bin = env_path(
+            "DATA_TIER_S3S_FS",
+            "the s3s-fs binary (cargo install s3s-fs --features binary)",
+        );
+        let root = tempfile::tempdir().unwrap();
+        for b in buckets {
+            std::fs::create_dir_all(root.path().join(b)).unwrap();
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(bin)
+            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--access-key", S3_ACCESS_KEY, "--secret-key", S3_SECRET_KEY])
+            .arg(root.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start s3s-fs");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "s3s-fs did not listen on {port}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        S3Server {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+            root,
+        }
+    }
+
+    /// PyIceberg / icehelper properties for this server.
+    pub fn properties(&self) -> Vec<(String, String)> {
+        vec![
+            ("s3.endpoint".into(), self.endpoint.clone()),
+            ("s3.access-key-id".into(), S3_ACCESS_KEY.into()),
+            ("s3.secret-access-key".into(), S3_SECRET_KEY.into()),
+            ("s3.region".into(), "us-east-1".into()),
+        ]
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -285,7 +285,7 @@ impl std::str::FromStr for TableVersionSpec {
     fn from_str(s: &str) -> Result<Self> {
         let (table, version) = match s.split_once('@') {
             None => (s, SnapshotSelector::Current),
-            Some((t, v)) if v.is_empty() => {
+            Some((t, "")) => {
                 return Err(Error::InvalidIdentifier {
                     input: s.to_string(),
                     reason: format!("nothing after '@' (expected {t}@SNAPSHOT_ID or {t}@REF)"),

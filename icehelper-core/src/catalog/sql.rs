@@ -375,15 +375,21 @@ impl SqlCatalog {
         Ok(!rows.is_empty())
     }
 
-    fn default_location(&self, ns: &NamespaceIdent, name: &str) -> iceberg::Result<String> {
+    /// Where a new table goes, as PyIceberg 0.12 and Iceberg Java place it: the namespace's
+    /// `location` property + `/{table}`, else `{warehouse}/{namespace}/{table}`.
+    async fn default_location(&self, ns: &NamespaceIdent, name: &str) -> iceberg::Result<String> {
+        if let Ok(namespace) = self.get_namespace(ns).await {
+            if let Some(loc) = namespace.properties().get("location") {
+                return Ok(format!("{}/{name}", loc.trim_end_matches('/')));
+            }
+        }
         let warehouse = self.warehouse.as_ref().ok_or_else(|| {
             iceberg::Error::new(
                 ErrorKind::DataInvalid,
                 "catalog has no warehouse property: cannot place a new table",
             )
         })?;
-        // PyIceberg's layout: {warehouse}/{namespace}.db/{table}
-        Ok(format!("{warehouse}/{}.db/{name}", ns_string(ns)))
+        Ok(format!("{warehouse}/{}/{name}", ns.as_ref().join("/")))
     }
 }
 
@@ -590,7 +596,7 @@ impl Catalog for SqlCatalog {
         }
         let location = match creation.location.take() {
             Some(l) => l,
-            None => self.default_location(namespace, &creation.name)?,
+            None => self.default_location(namespace, &creation.name).await?,
         };
         creation.location = Some(location.clone());
         let metadata = TableMetadataBuilder::from_table_creation(creation)?
