@@ -171,3 +171,69 @@ impl Drop for S3Server {
         let _ = self.child.wait();
     }
 }
+
+/// A throwaway PostgreSQL server on 127.0.0.1 (initdb in a temp folder, run as the `postgres`
+/// user, trust authentication), stopped on drop.
+pub struct Postgres {
+    child: std::process::Child,
+    pub port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Postgres {
+    pub fn start() -> Postgres {
+        let bin = env_path("DATA_TIER_PG_BIN", "PostgreSQL's bin folder (initdb, postgres)");
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir(&data).unwrap();
+        let chown = Command::new("chown").args(["-R", "postgres:postgres"]).arg(dir.path()).status().unwrap();
+        assert!(chown.success(), "chown to postgres");
+        let as_pg = |prog: &str| {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(bin.join(prog));
+            c
+        };
+        let init = as_pg("initdb")
+            .args(["-A", "trust", "-U", "postgres", "-D"])
+            .arg(&data)
+            .output()
+            .unwrap();
+        assert!(init.status.success(), "initdb: {}", String::from_utf8_lossy(&init.stderr));
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = as_pg("postgres")
+            .arg("-D")
+            .arg(&data)
+            .args(["-p", &port.to_string(), "-c", "listen_addresses=127.0.0.1", "-k"])
+            .arg(dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let ready = Command::new(bin.join("pg_isready"))
+                .args(["-h", "127.0.0.1", "-p", &port.to_string()])
+                .output()
+                .map(|o| o.status.success())
+                .unwrap_or(false);
+            if ready {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "postgres did not start");
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        let created = Command::new(bin.join("createdb"))
+            .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-U", "postgres", "lake"])
+            .output()
+            .unwrap();
+        assert!(created.status.success(), "createdb: {}", String::from_utf8_lossy(&created.stderr));
+        Postgres { child, port, _dir: dir }
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -23,7 +23,8 @@ from pyiceberg.transforms import BucketTransform, DayTransform
 from pyiceberg.types import DoubleType, LongType, NestedField, StringType, TimestamptzType
 
 ap = argparse.ArgumentParser()
-ap.add_argument("--db", required=True)
+ap.add_argument("--db", help="SQLite catalog file")
+ap.add_argument("--uri", help="SQLAlchemy catalog URI (instead of --db), e.g. postgresql+psycopg2://...")
 ap.add_argument("--warehouse", required=True)
 ap.add_argument("--catalog-name", default="lake")
 ap.add_argument("--table", default="db.events")
@@ -33,7 +34,7 @@ ap.add_argument("--rows-per-append", type=int, default=600)
 ap.add_argument("--prop", action="append", default=[], help="extra catalog property KEY=VALUE")
 a = ap.parse_args()
 
-props = {"uri": f"sqlite:///{a.db}", "warehouse": a.warehouse}
+props = {"uri": a.uri or f"sqlite:///{a.db}", "warehouse": a.warehouse}
 for p in a.prop:
     k, v = p.split("=", 1)
     props[k] = v
