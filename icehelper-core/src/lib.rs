@@ -31,6 +31,7 @@ pub mod files;
 pub mod health;
 pub mod inspect;
 pub mod partition;
+pub mod schema_diff;
 pub mod storage;
 
 pub use error::{Error, Result};

@@ -1,0 +1,1250 @@
+//! Compare two Iceberg schemas (plus partition spec and sort order) and say, for every
+//! difference, whether readers and writers still on the left side survive it.
+//!
+//! `icehelper schema-diff LEFT RIGHT` resolves each side to a schema, its default partition
+//! spec and its default sort order and calls [`diff`]. The result serialises as the JSON
+//! output (field names are part of the contract) and renders as text through `Display`.
+//!
+//! # How fields are matched
+//!
+//! Iceberg identifies columns by field id, so two versions of one table are compared by id:
+//! a field with the same id on both sides is the same field, whatever its name or position.
+//! Two unrelated tables usually also number their fields from 1, so shared ids alone prove
+//! nothing. The rule ([`diff`]): the sides are *related*, and matched by field id, when more
+//! than half of the fields of the smaller side (nested fields included) have a field with the
+//! same id **and the same name** on the other side. Otherwise fields are matched by their
+//! dotted path (`address.city`, `tags.element`, `attrs.key`, `attrs.value`) and
+//! [`SchemaDiff::matched_by`] is [`MatchedBy::Name`]. Matching by name cannot see renames
+//! (they appear as a drop plus an add) nor moves to another struct. [`diff_matched_by`]
+//! forces one way.
+//!
+//! # Compatibility verdicts
+//!
+//! LEFT is taken as the old schema and RIGHT as the new one:
+//!
+//! - **old readers survive** ([`Change::old_readers`]): a reader still using LEFT can read
+//!   data written with RIGHT.
+//! - **old writers survive** ([`Change::old_writers`]): a writer still using LEFT produces
+//!   data that is valid under RIGHT (RIGHT readers can read it).
+//!
+//! Readers are assumed to resolve columns the Iceberg way, by field id, with missing optional
+//! columns read as null (or as the field's v3 `initial-default`). When the sides are matched
+//! by name the verdicts assume data moves between the tables by column name (`INSERT ...
+//! SELECT`, a name mapping).
+//!
+//! | change | old readers | old writers |
+//! |---|---|---|
+//! | added, optional (or with an initial default) | yes | yes |
+//! | added, required | yes | **no** |
+//! | dropped, optional | yes | yes |
+//! | dropped, required | **no** | yes |
+//! | renamed | yes (by id) | yes |
+//! | type promoted (`int`→`long`, ...) | **no** | yes |
+//! | incompatible type change | **no** | **no** |
+//! | required → optional | **no** | yes |
+//! | optional → required | yes | **no** |
+//! | doc, default value, position among siblings, identifier fields | yes | yes |
+//! | moved to another struct | yes if it was optional | yes if it is optional |
+//!
+//! Legal promotions are Iceberg's: `int`→`long`, `float`→`double`, `decimal(P,S)`→
+//! `decimal(P',S)` with `P' > P`, and in format v3 `date`→`timestamp`/`timestamp_ns` (not to
+//! the `tz` types, and not when a partition field of RIGHT's spec uses the column with a
+//! transform other than `year`/`month`/`day`). The RIGHT side's format version decides.
+//! v3's `unknown` type is not modelled by iceberg-rust 0.10 and so not handled.
+//!
+//! Partition spec and sort order changes are reported separately and never affect the two
+//! verdicts: every data file keeps the spec id and sort order id it was written with, and
+//! both old and new specs and orders stay valid in the table.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+
+use iceberg::spec::{
+    FormatVersion, NestedFieldRef, PartitionSpec, PrimitiveType, Schema, SortOrder, Transform,
+    Type,
+};
+use serde::Serialize;
+
+use crate::inspect::{
+    describe_sort_order, describe_spec, flatten_schema, type_name, FieldDescription,
+};
+
+/// One side of a comparison: a schema with the partition spec and sort order in force.
+#[derive(Debug, Clone)]
+pub struct SchemaSide<'a> {
+    /// How the side was named on the command line (`db.t`, `db.t@123`, `db.t@main`).
+    pub label: String,
+    /// The schema (the snapshot's schema, else the table's current one).
+    pub schema: &'a Schema,
+    /// The default partition spec.
+    pub spec: &'a PartitionSpec,
+    /// The default sort order.
+    pub sort_order: &'a SortOrder,
+    /// The table's format version; on the RIGHT side it decides whether v3-only type
+    /// promotions (`date`→`timestamp`) are legal.
+    pub format_version: FormatVersion,
+}
+
+/// How fields of the two sides were paired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MatchedBy {
+    /// By field id: the two sides are versions of the same table.
+    FieldId,
+    /// By dotted name path: the two sides are unrelated tables.
+    Name,
+}
+
+impl fmt::Display for MatchedBy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            MatchedBy::FieldId => "field id",
+            MatchedBy::Name => "name",
+        })
+    }
+}
+
+/// Whether readers or writers still on the LEFT schema survive a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Compat {
+    /// They keep working.
+    Yes,
+    /// They break (fail, or produce or read invalid data).
+    No,
+}
+
+impl Compat {
+    /// `true` for [`Compat::Yes`].
+    pub fn is_yes(self) -> bool {
+        self == Compat::Yes
+    }
+
+    fn from_bool(ok: bool) -> Self {
+        if ok {
+            Compat::Yes
+        } else {
+            Compat::No
+        }
+    }
+}
+
+impl fmt::Display for Compat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Compat::Yes => "yes",
+            Compat::No => "no",
+        })
+    }
+}
+
+/// What changed about a field. Declaration order is the sort order of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChangeKind {
+    /// The field exists only on the RIGHT. Fields nested in an added field are not listed.
+    Added,
+    /// The field exists only on the LEFT. Fields nested in a dropped field are not listed.
+    Dropped,
+    /// Same field id, different name.
+    Renamed,
+    /// A legal Iceberg type promotion.
+    TypePromoted,
+    /// Any other type change.
+    TypeIncompatible,
+    /// Required on the LEFT, optional on the RIGHT.
+    MadeOptional,
+    /// Optional on the LEFT, required on the RIGHT.
+    MadeRequired,
+    /// The doc string changed.
+    DocChanged,
+    /// The v3 `initial-default` or `write-default` changed (see [`Change::note`]).
+    DefaultChanged,
+    /// The field moved: to another position among its siblings (`from`/`to` name the
+    /// preceding sibling) or to another parent struct (`from`/`to` are the paths).
+    Moved,
+    /// The schema's identifier fields (row identity) changed; `field_id` is `None`.
+    IdentifierFieldsChanged,
+}
+
+impl ChangeKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Added => "added",
+            ChangeKind::Dropped => "dropped",
+            ChangeKind::Renamed => "renamed",
+            ChangeKind::TypePromoted => "type-promoted",
+            ChangeKind::TypeIncompatible => "type-incompatible",
+            ChangeKind::MadeOptional => "made-optional",
+            ChangeKind::MadeRequired => "made-required",
+            ChangeKind::DocChanged => "doc-changed",
+            ChangeKind::DefaultChanged => "default-changed",
+            ChangeKind::Moved => "moved",
+            ChangeKind::IdentifierFieldsChanged => "identifier-fields-changed",
+        }
+    }
+}
+
+impl fmt::Display for ChangeKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One difference between the two schemas.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    /// What changed.
+    pub kind: ChangeKind,
+    /// The field id when matched by field id (`None` when matched by name, and for
+    /// [`ChangeKind::IdentifierFieldsChanged`]).
+    pub field_id: Option<i32>,
+    /// Dotted path of the field on the RIGHT (on the LEFT for drops).
+    pub path: String,
+    /// The LEFT value of what changed (type, name/path, doc, ...), if any.
+    pub from: Option<String>,
+    /// The RIGHT value of what changed, if any.
+    pub to: Option<String>,
+    /// Whether a reader on LEFT can read data written with RIGHT.
+    pub old_readers: Compat,
+    /// Whether a writer on LEFT writes data valid under RIGHT.
+    pub old_writers: Compat,
+    /// Why, in one sentence.
+    pub note: String,
+}
+
+/// What changed about a partition field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PartitionChangeKind {
+    /// A partition field only the RIGHT spec has.
+    Added,
+    /// A partition field only the LEFT spec has (`void` fields count as absent).
+    Removed,
+    /// Same source column and transform, different partition field name.
+    Renamed,
+    /// Same source column, different transform (`bucket[16]` → `bucket[32]`).
+    TransformChanged,
+}
+
+impl fmt::Display for PartitionChangeKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PartitionChangeKind::Added => "added",
+            PartitionChangeKind::Removed => "removed",
+            PartitionChangeKind::Renamed => "renamed",
+            PartitionChangeKind::TransformChanged => "transform-changed",
+        })
+    }
+}
+
+/// One difference between the two default partition specs. Never breaks readers or writers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PartitionChange {
+    /// What changed.
+    pub kind: PartitionChangeKind,
+    /// Partition field name (RIGHT, LEFT for removals).
+    pub name: String,
+    /// Source column id (RIGHT, LEFT for removals).
+    pub source_id: i32,
+    /// Source column path, if the side's schema has it.
+    pub source: Option<String>,
+    /// LEFT value (name or transform).
+    pub from: Option<String>,
+    /// RIGHT value (name or transform).
+    pub to: Option<String>,
+}
+
+/// What changed about a sort field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SortChangeKind {
+    /// A sort field only the RIGHT order has.
+    Added,
+    /// A sort field only the LEFT order has.
+    Removed,
+    /// Same source column, different transform.
+    TransformChanged,
+    /// `ascending` ↔ `descending`.
+    DirectionChanged,
+    /// `first` ↔ `last` for nulls.
+    NullOrderChanged,
+    /// The field's position in the order changed (`from`/`to` are 1-based positions).
+    Moved,
+}
+
+impl fmt::Display for SortChangeKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SortChangeKind::Added => "added",
+            SortChangeKind::Removed => "removed",
+            SortChangeKind::TransformChanged => "transform-changed",
+            SortChangeKind::DirectionChanged => "direction-changed",
+            SortChangeKind::NullOrderChanged => "null-order-changed",
+            SortChangeKind::Moved => "moved",
+        })
+    }
+}
+
+/// One difference between the two default sort orders. Never breaks readers or writers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SortOrderChange {
+    /// What changed.
+    pub kind: SortChangeKind,
+    /// Source column id (RIGHT, LEFT for removals).
+    pub source_id: i32,
+    /// Source column path, if the side's schema has it.
+    pub source: Option<String>,
+    /// LEFT value (transform, direction, null order, position; for removals the field).
+    pub from: Option<String>,
+    /// RIGHT value.
+    pub to: Option<String>,
+}
+
+/// The result of [`diff`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SchemaDiff {
+    /// LEFT label.
+    pub left: String,
+    /// RIGHT label.
+    pub right: String,
+    /// How fields were paired.
+    pub matched_by: MatchedBy,
+    /// Schema changes, sorted by field id (path when matched by name), then kind.
+    pub changes: Vec<Change>,
+    /// Default partition spec changes.
+    pub partition_changes: Vec<PartitionChange>,
+    /// Default sort order changes.
+    pub sort_order_changes: Vec<SortOrderChange>,
+    /// No change of any kind.
+    pub equal: bool,
+    /// Every change keeps old readers working.
+    pub old_readers_survive: bool,
+    /// Every change keeps old writers working.
+    pub old_writers_survive: bool,
+}
+
+impl SchemaDiff {
+    /// The text report (same as `Display`).
+    pub fn to_text(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// Compares two sides, matching fields by id when the sides are related (see the module
+/// docs for the rule), else by name.
+pub fn diff(left: &SchemaSide, right: &SchemaSide) -> SchemaDiff {
+    diff_matched_by(left, right, detect_matching(left.schema, right.schema))
+}
+
+/// Compares two sides, pairing fields the given way.
+pub fn diff_matched_by(left: &SchemaSide, right: &SchemaSide, matched_by: MatchedBy) -> SchemaDiff {
+    let l = Flat::new(left.schema, matched_by);
+    let r = Flat::new(right.schema, matched_by);
+    let mut changes = Vec::new();
+
+    for (li, ln) in l.nodes.iter().enumerate() {
+        match r.index.get(&l.key(li)) {
+            Some(&ri) => compare_field(&l, li, &r, ri, right, &mut changes),
+            None => {
+                // Listed only at the top of a dropped subtree.
+                if ln.parent.is_none_or(|p| r.index.contains_key(&l.key(p))) {
+                    changes.push(dropped(&l, li));
+                }
+            }
+        }
+    }
+    for (ri, rn) in r.nodes.iter().enumerate() {
+        if !l.index.contains_key(&r.key(ri))
+            && rn.parent.is_none_or(|p| l.index.contains_key(&r.key(p)))
+        {
+            changes.push(added(&r, ri));
+        }
+    }
+    sibling_moves(&l, &r, &mut changes);
+    identifier_change(left.schema, right.schema, matched_by, &mut changes);
+    changes.sort_by(|a, b| {
+        (a.field_id.is_none() && a.kind == ChangeKind::IdentifierFieldsChanged)
+            .cmp(&(b.field_id.is_none() && b.kind == ChangeKind::IdentifierFieldsChanged))
+            .then(a.field_id.cmp(&b.field_id))
+            .then_with(|| a.path.cmp(&b.path))
+            .then(a.kind.cmp(&b.kind))
+    });
+
+    let partition_changes = partition_diff(left, right, matched_by);
+    let sort_order_changes = sort_order_diff(left, right, matched_by);
+    SchemaDiff {
+        left: left.label.clone(),
+        right: right.label.clone(),
+        matched_by,
+        equal: changes.is_empty() && partition_changes.is_empty() && sort_order_changes.is_empty(),
+        old_readers_survive: changes.iter().all(|c| c.old_readers.is_yes()),
+        old_writers_survive: changes.iter().all(|c| c.old_writers.is_yes()),
+        changes,
+        partition_changes,
+        sort_order_changes,
+    }
+}
+
+/// The matching rule of [`diff`]: by field id when more than half of the fields of the smaller
+/// schema have a field of the same id and name in the other one.
+pub fn detect_matching(left: &Schema, right: &Schema) -> MatchedBy {
+    let l = flatten_schema(left);
+    let r = flatten_schema(right);
+    let smaller = l.len().min(r.len());
+    if smaller == 0 {
+        return MatchedBy::FieldId;
+    }
+    let shared = l
+        .iter()
+        .filter(|lf| {
+            right
+                .field_by_id(lf.id)
+                .zip(left.field_by_id(lf.id))
+                .is_some_and(|(rf, lf)| rf.name == lf.name)
+        })
+        .count();
+    if shared * 2 > smaller {
+        MatchedBy::FieldId
+    } else {
+        MatchedBy::Name
+    }
+}
+
+/// Whether `from` → `to` is a legal Iceberg type promotion in the given format version:
+/// `int`→`long`, `float`→`double`, `decimal(P,S)`→`decimal(P',S)` with `P' > P`, and from
+/// v3 on `date`→`timestamp`/`timestamp_ns`.
+pub fn is_legal_promotion(
+    from: &PrimitiveType,
+    to: &PrimitiveType,
+    format_version: FormatVersion,
+) -> bool {
+    use PrimitiveType as P;
+    match (from, to) {
+        (P::Int, P::Long) | (P::Float, P::Double) => true,
+        (
+            P::Decimal {
+                precision: p1,
+                scale: s1,
+            },
+            P::Decimal {
+                precision: p2,
+                scale: s2,
+            },
+        ) => s1 == s2 && p2 > p1,
+        (P::Date, P::Timestamp | P::TimestampNs) => format_version >= FormatVersion::V3,
+        _ => false,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Flattened schemas
+
+/// What pairs a field with its counterpart: its id, or its dotted path.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Key {
+    Id(i32),
+    Path(String),
+}
+
+struct Node<'s> {
+    desc: FieldDescription,
+    field: &'s NestedFieldRef,
+    parent: Option<usize>,
+    /// Position among the parent's children.
+    pos: usize,
+    /// The preceding sibling.
+    prev: Option<usize>,
+}
+
+struct Flat<'s> {
+    mode: MatchedBy,
+    nodes: Vec<Node<'s>>,
+    keys: Vec<Key>,
+    index: HashMap<Key, usize>,
+}
+
+impl<'s> Flat<'s> {
+    fn new(schema: &'s Schema, mode: MatchedBy) -> Self {
+        let mut nodes: Vec<Node<'s>> = Vec::new();
+        let mut ancestors: Vec<usize> = Vec::new();
+        let mut last_child: HashMap<Option<usize>, usize> = HashMap::new();
+        for desc in flatten_schema(schema) {
+            ancestors.truncate(desc.depth);
+            let parent = ancestors.last().copied();
+            // Every flattened field is in the schema's id index.
+            let Some(field) = schema.field_by_id(desc.id) else {
+                continue;
+            };
+            let i = nodes.len();
+            let prev = last_child.insert(parent, i);
+            nodes.push(Node {
+                desc,
+                field,
+                parent,
+                pos: prev.map_or(0, |p| nodes[p].pos + 1),
+                prev,
+            });
+            ancestors.push(i);
+        }
+        let keys: Vec<Key> = nodes
+            .iter()
+            .map(|n| match mode {
+                MatchedBy::FieldId => Key::Id(n.desc.id),
+                MatchedBy::Name => Key::Path(n.desc.path.clone()),
+            })
+            .collect();
+        let mut index = HashMap::new();
+        for (i, k) in keys.iter().enumerate() {
+            index.entry(k.clone()).or_insert(i);
+        }
+        Flat {
+            mode,
+            nodes,
+            keys,
+            index,
+        }
+    }
+
+    fn key(&self, i: usize) -> Key {
+        self.keys[i].clone()
+    }
+
+    fn parent_key(&self, i: usize) -> Option<Key> {
+        self.nodes[i].parent.map(|p| self.key(p))
+    }
+
+    fn field_id(&self, i: usize) -> Option<i32> {
+        (self.mode == MatchedBy::FieldId).then_some(self.nodes[i].desc.id)
+    }
+
+    /// How many fields are nested below field `i`.
+    fn nested_count(&self, i: usize) -> usize {
+        let depth = self.nodes[i].desc.depth;
+        self.nodes[i + 1..]
+            .iter()
+            .take_while(|n| n.desc.depth > depth)
+            .count()
+    }
+
+    /// `first` or `after <sibling>`.
+    fn place(&self, i: usize) -> String {
+        match self.nodes[i].prev {
+            None => "first".into(),
+            Some(p) => format!("after {}", self.nodes[p].field.name),
+        }
+    }
+}
+
+fn type_and_nullability(f: &FieldDescription) -> String {
+    let req = if f.required { "required" } else { "optional" };
+    format!("{} {req}", f.field_type)
+}
+
+/// A missing value reads as null (optional) or as the initial default.
+fn may_be_missing(f: &NestedFieldRef) -> bool {
+    !f.required || f.initial_default.is_some()
+}
+
+fn render_default(value: &Option<iceberg::spec::Literal>, t: &Type) -> Option<String> {
+    value.as_ref().map(|v| {
+        v.clone()
+            .try_into_json(t)
+            .map(|j| j.to_string())
+            .unwrap_or_else(|_| format!("{v:?}"))
+    })
+}
+
+fn resolved_by(mode: MatchedBy) -> &'static str {
+    match mode {
+        MatchedBy::FieldId => "field id",
+        MatchedBy::Name => "name",
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Field changes
+
+#[allow(clippy::too_many_arguments)]
+fn change(
+    kind: ChangeKind,
+    field_id: Option<i32>,
+    path: &str,
+    from: Option<String>,
+    to: Option<String>,
+    readers: bool,
+    writers: bool,
+    note: impl Into<String>,
+) -> Change {
+    Change {
+        kind,
+        field_id,
+        path: path.to_string(),
+        from,
+        to,
+        old_readers: Compat::from_bool(readers),
+        old_writers: Compat::from_bool(writers),
+        note: note.into(),
+    }
+}
+
+fn nested_suffix(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        1 => " (with 1 nested field)".into(),
+        n => format!(" (with {n} nested fields)"),
+    }
+}
+
+fn added(r: &Flat, ri: usize) -> Change {
+    let n = &r.nodes[ri];
+    let f = n.field;
+    let note = if !f.required {
+        "old readers ignore it; rows from old writers read as null"
+    } else if f.initial_default.is_some() {
+        "old readers ignore it; rows from old writers read as its initial-default"
+    } else {
+        "required, but old writers do not write it"
+    };
+    change(
+        ChangeKind::Added,
+        r.field_id(ri),
+        &n.desc.path,
+        None,
+        Some(type_and_nullability(&n.desc)),
+        true,
+        may_be_missing(f),
+        format!("{note}{}", nested_suffix(r.nested_count(ri))),
+    )
+}
+
+fn dropped(l: &Flat, li: usize) -> Change {
+    let n = &l.nodes[li];
+    let f = n.field;
+    let note = if !f.required {
+        "old readers read it as null in new data; new readers ignore it in old writers' data"
+    } else if f.initial_default.is_some() {
+        "old readers read its initial-default in new data; new readers ignore it in old writers' data"
+    } else {
+        "required, and old readers find it missing in new data"
+    };
+    change(
+        ChangeKind::Dropped,
+        l.field_id(li),
+        &n.desc.path,
+        Some(type_and_nullability(&n.desc)),
+        None,
+        may_be_missing(f),
+        true,
+        format!("{note}{}", nested_suffix(l.nested_count(li))),
+    )
+}
+
+enum TypeChange {
+    Same,
+    Promoted,
+    Incompatible(String),
+}
+
+fn compare_types(from: &Type, to: &Type, format_version: FormatVersion) -> TypeChange {
+    match (from, to) {
+        (Type::Primitive(a), Type::Primitive(b)) => {
+            if a == b {
+                TypeChange::Same
+            } else if is_legal_promotion(a, b, format_version) {
+                TypeChange::Promoted
+            } else if is_legal_promotion(a, b, FormatVersion::V3) {
+                TypeChange::Incompatible(format!(
+                    "{a} -> {b} is a legal promotion only in format v3; RIGHT is format v{}",
+                    format_version as u8
+                ))
+            } else {
+                TypeChange::Incompatible(format!(
+                    "{a} -> {b} is not an Iceberg type promotion (legal: int -> long, \
+                     float -> double, decimal precision widening, v3: date -> timestamp); \
+                     existing data must be rewritten"
+                ))
+            }
+        }
+        (Type::Struct(_), Type::Struct(_))
+        | (Type::List(_), Type::List(_))
+        | (Type::Map(_), Type::Map(_)) => TypeChange::Same,
+        _ => TypeChange::Incompatible(format!(
+            "{} -> {} changes the kind of type; existing data must be rewritten",
+            type_name(from),
+            type_name(to)
+        )),
+    }
+}
+
+fn compare_field(
+    l: &Flat,
+    li: usize,
+    r: &Flat,
+    ri: usize,
+    right: &SchemaSide,
+    out: &mut Vec<Change>,
+) {
+    let (ln, rn) = (&l.nodes[li], &r.nodes[ri]);
+    let (lf, rf) = (ln.field, rn.field);
+    let id = r.field_id(ri);
+    let path = rn.desc.path.as_str();
+    if lf.name != rf.name {
+        out.push(change(
+            ChangeKind::Renamed,
+            id,
+            path,
+            Some(ln.desc.path.clone()),
+            Some(rn.desc.path.clone()),
+            true,
+            true,
+            "Iceberg resolves columns by field id; queries and name-based readers using the \
+             old name must change",
+        ));
+    }
+    if l.parent_key(li) != r.parent_key(ri) {
+        out.push(change(
+            ChangeKind::Moved,
+            id,
+            path,
+            Some(ln.desc.path.clone()),
+            Some(rn.desc.path.clone()),
+            may_be_missing(lf),
+            may_be_missing(rf),
+            "moved to another struct: each side looks for it under its own parent and finds \
+             it missing in the other side's data (Iceberg's schema updates cannot do this)",
+        ));
+    }
+    let (from_t, to_t) = (&*lf.field_type, &*rf.field_type);
+    match compare_types(from_t, to_t, right.format_version) {
+        TypeChange::Same => {}
+        TypeChange::Promoted => {
+            let blocking = right.spec.fields().iter().find(|pf| {
+                pf.source_id == rf.id
+                    && matches!(from_t, Type::Primitive(PrimitiveType::Date))
+                    && !matches!(
+                        pf.transform,
+                        Transform::Year | Transform::Month | Transform::Day | Transform::Void
+                    )
+            });
+            let (kind, readers, writers, note) = match blocking {
+                Some(pf) => (
+                    ChangeKind::TypeIncompatible,
+                    false,
+                    false,
+                    format!(
+                        "the spec forbids promoting a partition source whose transform \
+                         ({}) would change value: partition field {}",
+                        pf.transform, pf.name
+                    ),
+                ),
+                None => (
+                    ChangeKind::TypePromoted,
+                    false,
+                    true,
+                    format!(
+                        "new readers widen old {} values; old readers cannot read {} values",
+                        ln.desc.field_type, rn.desc.field_type
+                    ),
+                ),
+            };
+            out.push(change(
+                kind,
+                id,
+                path,
+                Some(ln.desc.field_type.clone()),
+                Some(rn.desc.field_type.clone()),
+                readers,
+                writers,
+                note,
+            ));
+        }
+        TypeChange::Incompatible(note) => out.push(change(
+            ChangeKind::TypeIncompatible,
+            id,
+            path,
+            Some(ln.desc.field_type.clone()),
+            Some(rn.desc.field_type.clone()),
+            false,
+            false,
+            note,
+        )),
+    }
+    match (lf.required, rf.required) {
+        (true, false) => out.push(change(
+            ChangeKind::MadeOptional,
+            id,
+            path,
+            Some("required".into()),
+            Some("optional".into()),
+            false,
+            true,
+            "new writers may write nulls that old readers do not expect",
+        )),
+        (false, true) => out.push(change(
+            ChangeKind::MadeRequired,
+            id,
+            path,
+            Some("optional".into()),
+            Some("required".into()),
+            true,
+            false,
+            "old writers may write nulls (Iceberg allows this only as an incompatible change)",
+        )),
+        _ => {}
+    }
+    if lf.doc != rf.doc {
+        out.push(change(
+            ChangeKind::DocChanged,
+            id,
+            path,
+            lf.doc.clone(),
+            rf.doc.clone(),
+            true,
+            true,
+            "documentation only",
+        ));
+    }
+    if lf.initial_default != rf.initial_default {
+        out.push(change(
+            ChangeKind::DefaultChanged,
+            id,
+            path,
+            render_default(&lf.initial_default, from_t),
+            render_default(&rf.initial_default, to_t),
+            true,
+            true,
+            "initial-default changed (the spec forbids changing it once set): rows written \
+             before the field existed now read differently",
+        ));
+    }
+    if lf.write_default != rf.write_default {
+        out.push(change(
+            ChangeKind::DefaultChanged,
+            id,
+            path,
+            render_default(&lf.write_default, from_t),
+            render_default(&rf.write_default, to_t),
+            true,
+            true,
+            "write-default changed: only what writers fill in when they omit the field",
+        ));
+    }
+}
+
+/// Indices (into `seq`) of one longest strictly increasing subsequence, first-found on ties.
+fn longest_increasing(seq: &[usize]) -> BTreeSet<usize> {
+    let mut len = vec![1usize; seq.len()];
+    let mut back = vec![None; seq.len()];
+    for i in 0..seq.len() {
+        for j in 0..i {
+            if seq[j] < seq[i] && len[j] + 1 > len[i] {
+                len[i] = len[j] + 1;
+                back[i] = Some(j);
+            }
+        }
+    }
+    let mut keep = BTreeSet::new();
+    let mut best = None;
+    for i in 0..seq.len() {
+        if best.is_none_or(|b: usize| len[i] > len[b]) {
+            best = Some(i);
+        }
+    }
+    while let Some(i) = best {
+        keep.insert(i);
+        best = back[i];
+    }
+    keep
+}
+
+/// Fields that changed position among the siblings they have on both sides.
+fn sibling_moves(l: &Flat, r: &Flat, out: &mut Vec<Change>) {
+    // parent key -> (left pos, right pos, left index, right index), for struct parents only.
+    let mut groups: BTreeMap<Option<Key>, Vec<(usize, usize, usize, usize)>> = BTreeMap::new();
+    for li in 0..l.nodes.len() {
+        let Some(&ri) = r.index.get(&l.key(li)) else {
+            continue;
+        };
+        let parent = l.parent_key(li);
+        if parent != r.parent_key(ri) {
+            continue;
+        }
+        let in_struct = l.nodes[li]
+            .parent
+            .is_none_or(|p| matches!(*l.nodes[p].field.field_type, Type::Struct(_)));
+        if in_struct {
+            groups
+                .entry(parent)
+                .or_default()
+                .push((l.nodes[li].pos, r.nodes[ri].pos, li, ri));
+        }
+    }
+    for mut members in groups.into_values() {
+        members.sort();
+        let seq: Vec<usize> = members.iter().map(|m| m.1).collect();
+        let keep = longest_increasing(&seq);
+        for (k, &(_, _, li, ri)) in members.iter().enumerate() {
+            if !keep.contains(&k) {
+                out.push(change(
+                    ChangeKind::Moved,
+                    r.field_id(ri),
+                    &r.nodes[ri].desc.path,
+                    Some(l.place(li)),
+                    Some(r.place(ri)),
+                    true,
+                    true,
+                    format!(
+                        "position only: columns are resolved by {}",
+                        resolved_by(l.mode)
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+fn identifier_change(left: &Schema, right: &Schema, mode: MatchedBy, out: &mut Vec<Change>) {
+    let paths = |s: &Schema| -> Vec<(i32, String)> {
+        let mut v: Vec<(i32, String)> = s
+            .identifier_field_ids()
+            .map(|id| {
+                let path = s
+                    .name_by_field_id(id)
+                    .map_or_else(|| format!("#{id}"), str::to_string);
+                (id, path)
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let (l, r) = (paths(left), paths(right));
+    let same = match mode {
+        MatchedBy::FieldId => {
+            l.iter().map(|x| x.0).collect::<BTreeSet<_>>()
+                == r.iter().map(|x| x.0).collect::<BTreeSet<_>>()
+        }
+        MatchedBy::Name => {
+            l.iter().map(|x| &x.1).collect::<BTreeSet<_>>()
+                == r.iter().map(|x| &x.1).collect::<BTreeSet<_>>()
+        }
+    };
+    if !same {
+        let list = |v: &[(i32, String)]| {
+            format!(
+                "[{}]",
+                v.iter().map(|x| x.1.as_str()).collect::<Vec<_>>().join(", ")
+            )
+        };
+        out.push(change(
+            ChangeKind::IdentifierFieldsChanged,
+            None,
+            "",
+            Some(list(&l)),
+            Some(list(&r)),
+            true,
+            true,
+            "row identity changed: upserts and equality deletes from old writers still key on \
+             the old fields",
+        ));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Partition spec and sort order
+
+fn source_key(mode: MatchedBy, source_id: i32, source: &Option<String>) -> Key {
+    match mode {
+        MatchedBy::FieldId => Key::Id(source_id),
+        MatchedBy::Name => Key::Path(source.clone().unwrap_or_else(|| format!("#{source_id}"))),
+    }
+}
+
+/// Pairs `l` and `r` items: first equal (key, transform), then equal key. Returns, for each
+/// right item, the paired left item.
+fn pair_by_source(l: &[(Key, String)], r: &[(Key, String)]) -> Vec<Option<usize>> {
+    let mut used = vec![false; l.len()];
+    let mut pairs = vec![None; r.len()];
+    for exact in [true, false] {
+        for (j, (rk, rt)) in r.iter().enumerate() {
+            if pairs[j].is_some() {
+                continue;
+            }
+            if let Some(i) =
+                (0..l.len()).find(|&i| !used[i] && l[i].0 == *rk && (!exact || l[i].1 == *rt))
+            {
+                used[i] = true;
+                pairs[j] = Some(i);
+            }
+        }
+    }
+    pairs
+}
+
+fn partition_diff(left: &SchemaSide, right: &SchemaSide, mode: MatchedBy) -> Vec<PartitionChange> {
+    let fields = |side: &SchemaSide| {
+        describe_spec(side.spec, side.schema, true)
+            .fields
+            .into_iter()
+            .filter(|f| f.transform != Transform::Void.to_string())
+            .collect::<Vec<_>>()
+    };
+    let (l, r) = (fields(left), fields(right));
+    let keys = |v: &[crate::inspect::PartitionFieldDescription]| {
+        v.iter()
+            .map(|f| (source_key(mode, f.source_id, &f.source), f.transform.clone()))
+            .collect::<Vec<_>>()
+    };
+    let pairs = pair_by_source(&keys(&l), &keys(&r));
+    let mut out = Vec::new();
+    let mut used = vec![false; l.len()];
+    for (j, rf) in r.iter().enumerate() {
+        let base = |kind, from, to| PartitionChange {
+            kind,
+            name: rf.name.clone(),
+            source_id: rf.source_id,
+            source: rf.source.clone(),
+            from,
+            to,
+        };
+        match pairs[j] {
+            None => out.push(base(
+                PartitionChangeKind::Added,
+                None,
+                Some(rf.transform.clone()),
+            )),
+            Some(i) => {
+                used[i] = true;
+                let lf = &l[i];
+                if lf.transform != rf.transform {
+                    out.push(base(
+                        PartitionChangeKind::TransformChanged,
+                        Some(lf.transform.clone()),
+                        Some(rf.transform.clone()),
+                    ));
+                }
+                if lf.name != rf.name {
+                    out.push(base(
+                        PartitionChangeKind::Renamed,
+                        Some(lf.name.clone()),
+                        Some(rf.name.clone()),
+                    ));
+                }
+            }
+        }
+    }
+    for (_, lf) in l.iter().enumerate().filter(|(i, _)| !used[*i]) {
+        out.push(PartitionChange {
+            kind: PartitionChangeKind::Removed,
+            name: lf.name.clone(),
+            source_id: lf.source_id,
+            source: lf.source.clone(),
+            from: Some(lf.transform.clone()),
+            to: None,
+        });
+    }
+    out
+}
+
+fn sort_order_diff(left: &SchemaSide, right: &SchemaSide, mode: MatchedBy) -> Vec<SortOrderChange> {
+    let (l, r) = (
+        describe_sort_order(left.sort_order, left.schema, true).fields,
+        describe_sort_order(right.sort_order, right.schema, true).fields,
+    );
+    let keys = |v: &[crate::inspect::SortFieldDescription]| {
+        v.iter()
+            .map(|f| (source_key(mode, f.source_id, &f.source), f.transform.clone()))
+            .collect::<Vec<_>>()
+    };
+    let render = |f: &crate::inspect::SortFieldDescription| {
+        format!(
+            "{} {} nulls-{}",
+            f.transform, f.direction, f.null_order
+        )
+    };
+    let pairs = pair_by_source(&keys(&l), &keys(&r));
+    let mut out = Vec::new();
+    let mut used = vec![false; l.len()];
+    let mut matched = Vec::new();
+    for (j, rf) in r.iter().enumerate() {
+        let base = |kind, from, to| SortOrderChange {
+            kind,
+            source_id: rf.source_id,
+            source: rf.source.clone(),
+            from,
+            to,
+        };
+        let Some(i) = pairs[j] else {
+            out.push(base(SortChangeKind::Added, None, Some(render(rf))));
+            continue;
+        };
+        used[i] = true;
+        matched.push((i, j));
+        let lf = &l[i];
+        if lf.transform != rf.transform {
+            out.push(base(
+                SortChangeKind::TransformChanged,
+                Some(lf.transform.clone()),
+                Some(rf.transform.clone()),
+            ));
+        }
+        if lf.direction != rf.direction {
+            out.push(base(
+                SortChangeKind::DirectionChanged,
+                Some(lf.direction.clone()),
+                Some(rf.direction.clone()),
+            ));
+        }
+        if lf.null_order != rf.null_order {
+            out.push(base(
+                SortChangeKind::NullOrderChanged,
+                Some(format!("nulls-{}", lf.null_order)),
+                Some(format!("nulls-{}", rf.null_order)),
+            ));
+        }
+    }
+    // Order matters in a sort order: report fields whose relative position changed.
+    matched.sort();
+    let seq: Vec<usize> = matched.iter().map(|m| m.1).collect();
+    let keep = longest_increasing(&seq);
+    for (k, &(i, j)) in matched.iter().enumerate() {
+        if !keep.contains(&k) {
+            out.push(SortOrderChange {
+                kind: SortChangeKind::Moved,
+                source_id: r[j].source_id,
+                source: r[j].source.clone(),
+                from: Some(format!("position {}", i + 1)),
+                to: Some(format!("position {}", j + 1)),
+            });
+        }
+    }
+    for (i, lf) in l.iter().enumerate() {
+        if !used[i] {
+            out.push(SortOrderChange {
+                kind: SortChangeKind::Removed,
+                source_id: lf.source_id,
+                source: lf.source.clone(),
+                from: Some(render(lf)),
+                to: None,
+            });
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text report
+
+fn symbol(added: bool, removed: bool) -> char {
+    if added {
+        '+'
+    } else if removed {
+        '-'
+    } else {
+        '~'
+    }
+}
+
+fn from_to(from: &Option<String>, to: &Option<String>) -> String {
+    let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".into());
+    format!("{} -> {}", show(from), show(to))
+}
+
+impl fmt::Display for SchemaDiff {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.matched_by {
+            MatchedBy::FieldId => writeln!(
+                f,
+                "schema-diff {} -> {}: fields matched by field id",
+                self.left, self.right
+            )?,
+            MatchedBy::Name => writeln!(
+                f,
+                "schema-diff {} -> {}: fields matched by name (the schemas do not share field \
+                 ids: unrelated tables; renames show as dropped + added)",
+                self.left, self.right
+            )?,
+        }
+        if self.equal {
+            return writeln!(f, "no differences");
+        }
+        for c in &self.changes {
+            let id = c.field_id.map_or_else(|| "-".to_string(), |id| format!("id={id}"));
+            let what = match c.kind {
+                ChangeKind::Added => format!("{} ({})", c.path, c.to.as_deref().unwrap_or("")),
+                ChangeKind::Dropped => {
+                    format!("{} ({})", c.path, c.from.as_deref().unwrap_or(""))
+                }
+                ChangeKind::Renamed | ChangeKind::IdentifierFieldsChanged => {
+                    from_to(&c.from, &c.to)
+                }
+                ChangeKind::Moved if c.from.as_deref() == Some(c.path.as_str()) => {
+                    from_to(&c.from, &c.to)
+                }
+                _ => format!("{}: {}", c.path, from_to(&c.from, &c.to)),
+            };
+            writeln!(
+                f,
+                "{} {:<25} {:<8} {}   readers: {}  writers: {}   # {}",
+                symbol(
+                    c.kind == ChangeKind::Added,
+                    c.kind == ChangeKind::Dropped
+                ),
+                c.kind.as_str(),
+                id,
+                what,
+                c.old_readers,
+                c.old_writers,
+                c.note
+            )?;
+        }
+        if !self.partition_changes.is_empty() {
+            writeln!(f, "partition spec:")?;
+            for c in &self.partition_changes {
+                let source = c.source.clone().unwrap_or_else(|| format!("#{}", c.source_id));
+                writeln!(
+                    f,
+                    "{} {:<25} {} (source {}): {}",
+                    symbol(
+                        c.kind == PartitionChangeKind::Added,
+                        c.kind == PartitionChangeKind::Removed
+                    ),
+                    c.kind.to_string(),
+                    c.name,
+                    source,
+                    from_to(&c.from, &c.to)
+                )?;
+            }
+        }
+        if !self.sort_order_changes.is_empty() {
+            writeln!(f, "sort order:")?;
+            for c in &self.sort_order_changes {
+                let source = c.source.clone().unwrap_or_else(|| format!("#{}", c.source_id));
+                writeln!(
+                    f,
+                    "{} {:<25} {}: {}",
+                    symbol(
+                        c.kind == SortChangeKind::Added,
+                        c.kind == SortChangeKind::Removed
+                    ),
+                    c.kind.to_string(),
+                    source,
+                    from_to(&c.from, &c.to)
+                )?;
+            }
+        }
+        if !self.partition_changes.is_empty() || !self.sort_order_changes.is_empty() {
+            writeln!(
+                f,
+                "(partition spec and sort order changes never break old readers or writers: \
+                 every data file keeps the spec and order it was written with)"
+            )?;
+        }
+        writeln!(
+            f,
+            "old readers survive: {}  old writers survive: {}",
+            Compat::from_bool(self.old_readers_survive),
+            Compat::from_bool(self.old_writers_survive)
+        )
+    }
+}
