@@ -482,11 +482,12 @@ impl<'s> Flat<'s> {
             };
             let i = nodes.len();
             let prev = last_child.insert(parent, i);
+            let pos = prev.map_or(0, |p| nodes[p].pos + 1);
             nodes.push(Node {
                 desc,
                 field,
                 parent,
-                pos: prev.map_or(0, |p| nodes[p].pos + 1),
+                pos,
                 prev,
             });
             ancestors.push(i);
@@ -1164,8 +1165,8 @@ impl fmt::Display for SchemaDiff {
             )?,
             MatchedBy::Name => writeln!(
                 f,
-                "schema-diff {} -> {}: fields matched by name (the schemas do not share field \
-                 ids: unrelated tables; renames show as dropped + added)",
+                "schema-diff {} -> {}: fields matched by name (too few field ids agree, so the \
+                 tables are taken as unrelated; renames show as dropped + added)",
                 self.left, self.right
             )?,
         }
@@ -1821,12 +1822,12 @@ mod tests {
                 (SortChangeKind::NullOrderChanged, "category"),
                 (SortChangeKind::DirectionChanged, "ts"),
                 (SortChangeKind::Added, "id"),
-                (SortChangeKind::Moved, "ts"),
+                (SortChangeKind::Moved, "category"),
             ]
         );
         let moved = &d.sort_order_changes[3];
-        assert_eq!(moved.from.as_deref(), Some("position 1"));
-        assert_eq!(moved.to.as_deref(), Some("position 2"));
+        assert_eq!(moved.from.as_deref(), Some("position 2"));
+        assert_eq!(moved.to.as_deref(), Some("position 1"));
         assert!(d.to_text().contains("sort order:\n"));
     }
 
