@@ -63,8 +63,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
 use iceberg::spec::{
-    FormatVersion, NestedFieldRef, PartitionSpec, PrimitiveType, Schema, SortOrder, Transform,
-    Type,
+    FormatVersion, NestedFieldRef, PartitionSpec, PrimitiveType, Schema, SortOrder, Transform, Type,
 };
 use serde::Serialize;
 
@@ -938,7 +937,10 @@ fn identifier_change(left: &Schema, right: &Schema, mode: MatchedBy, out: &mut V
         let list = |v: &[(i32, String)]| {
             format!(
                 "[{}]",
-                v.iter().map(|x| x.1.as_str()).collect::<Vec<_>>().join(", ")
+                v.iter()
+                    .map(|x| x.1.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         };
         out.push(change(
@@ -997,7 +999,12 @@ fn partition_diff(left: &SchemaSide, right: &SchemaSide, mode: MatchedBy) -> Vec
     let (l, r) = (fields(left), fields(right));
     let keys = |v: &[crate::inspect::PartitionFieldDescription]| {
         v.iter()
-            .map(|f| (source_key(mode, f.source_id, &f.source), f.transform.clone()))
+            .map(|f| {
+                (
+                    source_key(mode, f.source_id, &f.source),
+                    f.transform.clone(),
+                )
+            })
             .collect::<Vec<_>>()
     };
     let pairs = pair_by_source(&keys(&l), &keys(&r));
@@ -1058,14 +1065,16 @@ fn sort_order_diff(left: &SchemaSide, right: &SchemaSide, mode: MatchedBy) -> Ve
     );
     let keys = |v: &[crate::inspect::SortFieldDescription]| {
         v.iter()
-            .map(|f| (source_key(mode, f.source_id, &f.source), f.transform.clone()))
+            .map(|f| {
+                (
+                    source_key(mode, f.source_id, &f.source),
+                    f.transform.clone(),
+                )
+            })
             .collect::<Vec<_>>()
     };
     let render = |f: &crate::inspect::SortFieldDescription| {
-        format!(
-            "{} {} nulls-{}",
-            f.transform, f.direction, f.null_order
-        )
+        format!("{} {} nulls-{}", f.transform, f.direction, f.null_order)
     };
     let pairs = pair_by_source(&keys(&l), &keys(&r));
     let mut out = Vec::new();
@@ -1174,7 +1183,9 @@ impl fmt::Display for SchemaDiff {
             return writeln!(f, "no differences");
         }
         for c in &self.changes {
-            let id = c.field_id.map_or_else(|| "-".to_string(), |id| format!("id={id}"));
+            let id = c
+                .field_id
+                .map_or_else(|| "-".to_string(), |id| format!("id={id}"));
             let what = match c.kind {
                 ChangeKind::Added => format!("{} ({})", c.path, c.to.as_deref().unwrap_or("")),
                 ChangeKind::Dropped => {
@@ -1191,10 +1202,7 @@ impl fmt::Display for SchemaDiff {
             writeln!(
                 f,
                 "{} {:<25} {:<8} {}   readers: {}  writers: {}   # {}",
-                symbol(
-                    c.kind == ChangeKind::Added,
-                    c.kind == ChangeKind::Dropped
-                ),
+                symbol(c.kind == ChangeKind::Added, c.kind == ChangeKind::Dropped),
                 c.kind.as_str(),
                 id,
                 what,
@@ -1206,7 +1214,10 @@ impl fmt::Display for SchemaDiff {
         if !self.partition_changes.is_empty() {
             writeln!(f, "partition spec:")?;
             for c in &self.partition_changes {
-                let source = c.source.clone().unwrap_or_else(|| format!("#{}", c.source_id));
+                let source = c
+                    .source
+                    .clone()
+                    .unwrap_or_else(|| format!("#{}", c.source_id));
                 writeln!(
                     f,
                     "{} {:<25} {} (source {}): {}",
@@ -1224,7 +1235,10 @@ impl fmt::Display for SchemaDiff {
         if !self.sort_order_changes.is_empty() {
             writeln!(f, "sort order:")?;
             for c in &self.sort_order_changes {
-                let source = c.source.clone().unwrap_or_else(|| format!("#{}", c.source_id));
+                let source = c
+                    .source
+                    .clone()
+                    .unwrap_or_else(|| format!("#{}", c.source_id));
                 writeln!(
                     f,
                     "{} {:<25} {}: {}",
@@ -1365,8 +1379,12 @@ mod tests {
     #[test]
     fn required_add_breaks_old_writers_unless_it_has_an_initial_default() {
         let l = orders();
-        let mut fields: Vec<NestedField> =
-            l.as_struct().fields().iter().map(|f| (**f).clone()).collect();
+        let mut fields: Vec<NestedField> = l
+            .as_struct()
+            .fields()
+            .iter()
+            .map(|f| (**f).clone())
+            .collect();
         fields.push(NestedField::required(5, "region", p(PrimitiveType::String)));
         let d = diff_schemas(&l, &schema(fields.clone()));
         assert_eq!(kinds(&d), vec![(ChangeKind::Added, Some(5), "region")]);
@@ -1448,15 +1466,35 @@ mod tests {
     #[test]
     fn date_to_timestamp_is_a_v3_promotion_unless_partitioned_by_identity() {
         use PrimitiveType as P;
-        assert!(!is_legal_promotion(&P::Date, &P::Timestamp, FormatVersion::V2));
-        assert!(is_legal_promotion(&P::Date, &P::Timestamp, FormatVersion::V3));
-        assert!(is_legal_promotion(&P::Date, &P::TimestampNs, FormatVersion::V3));
-        assert!(!is_legal_promotion(&P::Date, &P::Timestamptz, FormatVersion::V3));
+        assert!(!is_legal_promotion(
+            &P::Date,
+            &P::Timestamp,
+            FormatVersion::V2
+        ));
+        assert!(is_legal_promotion(
+            &P::Date,
+            &P::Timestamp,
+            FormatVersion::V3
+        ));
+        assert!(is_legal_promotion(
+            &P::Date,
+            &P::TimestampNs,
+            FormatVersion::V3
+        ));
+        assert!(!is_legal_promotion(
+            &P::Date,
+            &P::Timestamptz,
+            FormatVersion::V3
+        ));
 
         let (l, r) = (one(p(P::Date)), one(p(P::Timestamp)));
         let v2 = diff_v(&l, &r, FormatVersion::V2);
         assert_eq!(v2.changes[0].kind, ChangeKind::TypeIncompatible);
-        assert!(v2.changes[0].note.contains("only in format v3"), "{}", v2.changes[0].note);
+        assert!(
+            v2.changes[0].note.contains("only in format v3"),
+            "{}",
+            v2.changes[0].note
+        );
         let v3 = diff_v(&l, &r, FormatVersion::V3);
         assert_eq!(v3.changes[0].kind, ChangeKind::TypePromoted);
 
@@ -1523,7 +1561,11 @@ mod tests {
             NestedField::optional(
                 5,
                 "billing",
-                strukt(vec![NestedField::optional(6, "street", p(PrimitiveType::String))]),
+                strukt(vec![NestedField::optional(
+                    6,
+                    "street",
+                    p(PrimitiveType::String),
+                )]),
             ),
         ]);
         let r = schema(vec![
@@ -1566,7 +1608,10 @@ mod tests {
         let moved = &d.changes[0];
         assert_eq!(moved.from.as_deref(), Some("address.zip"));
         assert_eq!(moved.to.as_deref(), Some("billing.zip"));
-        assert_eq!((moved.old_readers, moved.old_writers), (Compat::Yes, Compat::Yes));
+        assert_eq!(
+            (moved.old_readers, moved.old_writers),
+            (Compat::Yes, Compat::Yes)
+        );
         assert!(d.changes[2].note.contains("with 2 nested fields"));
     }
 
@@ -1610,7 +1655,10 @@ mod tests {
             ])
         };
         use PrimitiveType as P;
-        let d = diff_schemas(&mk(P::Int, P::Int, P::Float), &mk(P::Long, P::Long, P::Double));
+        let d = diff_schemas(
+            &mk(P::Int, P::Int, P::Float),
+            &mk(P::Long, P::Long, P::Double),
+        );
         assert_eq!(
             kinds(&d),
             vec![
@@ -1619,7 +1667,10 @@ mod tests {
                 (ChangeKind::TypePromoted, Some(5), "attrs.value"),
             ]
         );
-        let d = diff_schemas(&mk(P::Int, P::Int, P::Float), &mk(P::Int, P::Int, P::String));
+        let d = diff_schemas(
+            &mk(P::Int, P::Int, P::Float),
+            &mk(P::Int, P::Int, P::String),
+        );
         assert_eq!(
             kinds(&d),
             vec![(ChangeKind::TypeIncompatible, Some(5), "attrs.value")]
@@ -1638,7 +1689,11 @@ mod tests {
         assert_eq!(d.changes[0].from, None);
         assert_eq!(d.changes[0].to.as_deref(), Some("the x"));
         assert!(d.old_readers_survive && d.old_writers_survive);
-        assert!(d.to_text().contains("x: (none) -> the x"), "{}", d.to_text());
+        assert!(
+            d.to_text().contains("x: (none) -> the x"),
+            "{}",
+            d.to_text()
+        );
     }
 
     #[test]
@@ -1653,8 +1708,11 @@ mod tests {
         assert_eq!(detect_matching(&l, &r), MatchedBy::Name);
         let d = diff_schemas(&l, &r);
         assert_eq!(d.matched_by, MatchedBy::Name);
-        let got: Vec<(ChangeKind, &str)> =
-            d.changes.iter().map(|c| (c.kind, c.path.as_str())).collect();
+        let got: Vec<(ChangeKind, &str)> = d
+            .changes
+            .iter()
+            .map(|c| (c.kind, c.path.as_str()))
+            .collect();
         assert_eq!(
             got,
             vec![
@@ -1741,19 +1799,17 @@ mod tests {
         let got: Vec<_> = d
             .partition_changes
             .iter()
-            .map(|c| {
-                (
-                    c.kind,
-                    c.name.as_str(),
-                    c.from.as_deref(),
-                    c.to.as_deref(),
-                )
-            })
+            .map(|c| (c.kind, c.name.as_str(), c.from.as_deref(), c.to.as_deref()))
             .collect();
         assert_eq!(
             got,
             vec![
-                (PartitionChangeKind::Renamed, "cat", Some("category"), Some("cat")),
+                (
+                    PartitionChangeKind::Renamed,
+                    "cat",
+                    Some("category"),
+                    Some("cat")
+                ),
                 (
                     PartitionChangeKind::TransformChanged,
                     "id_bucket",
@@ -1766,7 +1822,10 @@ mod tests {
         assert_eq!(d.partition_changes[2].source.as_deref(), Some("ts"));
         let text = d.to_text();
         assert!(text.contains("partition spec:\n"), "{text}");
-        assert!(text.contains("never break old readers or writers"), "{text}");
+        assert!(
+            text.contains("never break old readers or writers"),
+            "{text}"
+        );
 
         // Back to unpartitioned: every field removed.
         let unpartitioned = PartitionSpec::unpartition_spec();
@@ -1840,7 +1899,12 @@ mod tests {
         assert_eq!(json["changes"][0]["old_readers"], "no");
         assert_eq!(json["changes"][0]["old_writers"], "yes");
         assert_eq!(json["old_readers_survive"], false);
-        let keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+        let keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
         assert_eq!(
             keys,
             [
