@@ -862,10 +862,14 @@ fn longest_increasing(seq: &[usize]) -> BTreeSet<usize> {
     keep
 }
 
+/// A field present on both sides under the same parent: (left pos, right pos, left index,
+/// right index).
+type SiblingPair = (usize, usize, usize, usize);
+
 /// Fields that changed position among the siblings they have on both sides.
 fn sibling_moves(l: &Flat, r: &Flat, out: &mut Vec<Change>) {
-    // parent key -> (left pos, right pos, left index, right index), for struct parents only.
-    let mut groups: BTreeMap<Option<Key>, Vec<(usize, usize, usize, usize)>> = BTreeMap::new();
+    // parent key -> its children on both sides, for struct parents (and the root) only.
+    let mut groups: BTreeMap<Option<Key>, Vec<SiblingPair>> = BTreeMap::new();
     for li in 0..l.nodes.len() {
         let Some(&ri) = r.index.get(&l.key(li)) else {
             continue;
