@@ -33,6 +33,7 @@ pub mod health;
 pub mod inspect;
 pub mod partition;
 pub mod quickstart;
+pub mod schema_diff;
 pub mod storage;
 
 pub use error::{Error, Result};
