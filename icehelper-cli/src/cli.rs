@@ -108,6 +108,8 @@ pub enum Command {
     Snapshots(TableArg),
     /// Per-partition figures (as Iceberg's `partitions` table) with file sizes, a score and a verdict
     PartitionHealth(PartitionHealthArgs),
+    /// Compare two schemas by field id (TABLE, TABLE@SNAPSHOT_ID or TABLE@REF each); exit 1 when they differ
+    SchemaDiff(SchemaDiffArgs),
 }
 
 #[derive(Debug, Args)]

@@ -31,7 +31,12 @@ fn pyiceberg_catalog_on_postgres_reads_the_same() {
     .unwrap();
     let run = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_icehelper"))
-            .args(["--catalog", "lake", "--uri", &format!("postgresql://postgres@127.0.0.1:{}/lake", pg.port)])
+            .args([
+                "--catalog",
+                "lake",
+                "--uri",
+                &format!("postgresql://postgres@127.0.0.1:{}/lake", pg.port),
+            ])
             .args(["--warehouse", &wh])
             .args(args)
             .env("HOME", dir.path())
@@ -39,7 +44,12 @@ fn pyiceberg_catalog_on_postgres_reads_the_same() {
             .unwrap()
     };
     let out = run(&["partition-health", "db.events", "-o", "json"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let health: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(health["table"]["record_count"], fixture["rows"]);
     let ours: HashMap<String, Value> = health["partitions"]
@@ -52,7 +62,12 @@ fn pyiceberg_catalog_on_postgres_reads_the_same() {
     assert_eq!(ours.len(), theirs.len());
     for t in theirs {
         let o = &ours[&format!("{}/{}", t["partition"], t["spec_id"])];
-        for c in ["record_count", "file_count", "total_data_file_size_in_bytes", "last_updated_snapshot_id"] {
+        for c in [
+            "record_count",
+            "file_count",
+            "total_data_file_size_in_bytes",
+            "last_updated_snapshot_id",
+        ] {
             assert_eq!(o[c], t[c], "{c} of {}", t["partition"]);
         }
     }
@@ -60,7 +75,12 @@ fn pyiceberg_catalog_on_postgres_reads_the_same() {
     assert_eq!(String::from_utf8_lossy(&list.stdout), "db.events\n");
     // the same database under another catalog name holds nothing
     let other = Command::new(env!("CARGO_BIN_EXE_icehelper"))
-        .args(["--catalog", "other", "--uri", &format!("postgresql://postgres@127.0.0.1:{}/lake", pg.port)])
+        .args([
+            "--catalog",
+            "other",
+            "--uri",
+            &format!("postgresql://postgres@127.0.0.1:{}/lake", pg.port),
+        ])
         .args(["describe", "db.events"])
         .env("HOME", dir.path())
         .output()

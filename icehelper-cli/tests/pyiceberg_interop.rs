@@ -205,6 +205,48 @@ fn read_only_views_match_pyiceberg_and_spark() {
         json!(["main"])
     );
 
+    // schema-diff between the snapshot before the schema change and now: the rename and the
+    // added column, by field id; exit 1 because they differ, 0 for a table against itself
+    let before = fixture["before_schema_change"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let left = format!("db.events@{before}");
+    let diff = icehelper_json(
+        &db,
+        &wh_uri,
+        &["schema-diff", &left, "db.events", "-o", "json"],
+        1,
+    );
+    assert_eq!(diff["matched_by"], "field-id");
+    let changes = diff["changes"].as_array().unwrap();
+    assert!(
+        changes.iter().any(|c| c["kind"] == "renamed"
+            && c["field_id"] == 4
+            && c["from"] == "amount"
+            && c["to"] == "amount_usd"),
+        "{diff}"
+    );
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["kind"] == "added" && c["field_id"] == 6 && c["path"] == "channel"),
+        "{diff}"
+    );
+    assert_eq!(changes.len(), 2, "{diff}");
+    assert_eq!(
+        diff["partition_changes"].as_array().unwrap().len(),
+        1,
+        "{diff}"
+    );
+    let same = icehelper_json(
+        &db,
+        &wh_uri,
+        &["schema-diff", "db.events", "db.events@main", "-o", "json"],
+        0,
+    );
+    assert_eq!(same["equal"], true);
+
     // Spark: the same partitions table, plus a merge-on-read table with position deletes
     let spark = spark_sql(
         &db,

@@ -3,6 +3,7 @@
 mod health;
 mod inspect;
 mod quickstart;
+mod schema_diff;
 
 use anyhow::Result;
 use icehelper_core::catalog::LakeCatalog;
@@ -26,5 +27,6 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Describe(args) => inspect::describe(&cli.catalog, format, args).await,
         Command::Snapshots(args) => inspect::snapshots(&cli.catalog, format, args).await,
         Command::PartitionHealth(args) => health::run(&cli.catalog, format, args).await,
+        Command::SchemaDiff(args) => schema_diff::run(&cli.catalog, format, args).await,
     }
 }

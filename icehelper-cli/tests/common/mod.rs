@@ -182,11 +182,18 @@ pub struct Postgres {
 
 impl Postgres {
     pub fn start() -> Postgres {
-        let bin = env_path("DATA_TIER_PG_BIN", "PostgreSQL's bin folder (initdb, postgres)");
+        let bin = env_path(
+            "DATA_TIER_PG_BIN",
+            "PostgreSQL's bin folder (initdb, postgres)",
+        );
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
         std::fs::create_dir(&data).unwrap();
-        let chown = Command::new("chown").args(["-R", "postgres:postgres"]).arg(dir.path()).status().unwrap();
+        let chown = Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(dir.path())
+            .status()
+            .unwrap();
         assert!(chown.success(), "chown to postgres");
         let as_pg = |prog: &str| {
             let mut c = Command::new("runuser");
@@ -198,12 +205,26 @@ impl Postgres {
             .arg(&data)
             .output()
             .unwrap();
-        assert!(init.status.success(), "initdb: {}", String::from_utf8_lossy(&init.stderr));
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        assert!(
+            init.status.success(),
+            "initdb: {}",
+            String::from_utf8_lossy(&init.stderr)
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let child = as_pg("postgres")
             .arg("-D")
             .arg(&data)
-            .args(["-p", &port.to_string(), "-c", "listen_addresses=127.0.0.1", "-k"])
+            .args([
+                "-p",
+                &port.to_string(),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-k",
+            ])
             .arg(dir.path())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -219,15 +240,34 @@ impl Postgres {
             if ready {
                 break;
             }
-            assert!(std::time::Instant::now() < deadline, "postgres did not start");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "postgres did not start"
+            );
             std::thread::sleep(std::time::Duration::from_millis(200));
         }
         let created = Command::new(bin.join("createdb"))
-            .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-U", "postgres", "lake"])
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-U",
+                "postgres",
+                "lake",
+            ])
             .output()
             .unwrap();
-        assert!(created.status.success(), "createdb: {}", String::from_utf8_lossy(&created.stderr));
-        Postgres { child, port, _dir: dir }
+        assert!(
+            created.status.success(),
+            "createdb: {}",
+            String::from_utf8_lossy(&created.stderr)
+        );
+        Postgres {
+            child,
+            port,
+            _dir: dir,
+        }
     }
 }
 
