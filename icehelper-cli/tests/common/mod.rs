@@ -277,3 +277,177 @@ impl Drop for Postgres {
         let _ = self.child.wait();
     }
 }
+
+/// `icehelper` with the given catalog flags, HOME set to `home` and no PyIceberg config.
+pub fn icehelper_with(home: &Path, catalog_flags: &[String], args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_icehelper"))
+        .args(catalog_flags)
+        .args(args)
+        .env_remove("PYICEBERG_HOME")
+        .env_remove("ICEHELPER_CATALOG")
+        .env("HOME", home)
+        .output()
+        .expect("run icehelper")
+}
+
+/// The jars that run Apache Iceberg 1.10's Java code outside Spark, found from the Spark
+/// oracle's python (`DATA_TIER_SPARK_PYTHON`) as `spark_sql.py` finds them: the Iceberg Spark
+/// runtime jar, the relocated Jackson jars beside the venv (`shaded/shaded-*.jar`), pyspark's
+/// slf4j-api, and the Debian SQLite JDBC driver.
+pub fn iceberg_java_classpath() -> Vec<PathBuf> {
+    let python = env_path(
+        "DATA_TIER_SPARK_PYTHON",
+        "the python of the Spark oracle (setup-spark-iceberg.sh)",
+    );
+    let script = r#"
+import glob, importlib.util, os, sys
+def pkg(name):
+    spec = importlib.util.find_spec(name)
+    if spec is None:
+        sys.exit(f"{name} is not installed in {sys.executable}")
+    return spec.submodule_search_locations[0]
+def one(pattern):
+    found = sorted(glob.glob(pattern))
+    if not found:
+        sys.exit(f"nothing matches {pattern}")
+    return found
+print(one(os.path.join(pkg("snowpark_connect_deps_iceberg"), "jars", "iceberg-spark-runtime-3.5_2.12-*.jar"))[-1])
+print(one(os.path.join(pkg("pyspark"), "jars", "slf4j-api-*.jar"))[-1])
+print("\n".join(one(os.path.join(os.path.dirname(sys.executable), "..", "..", "shaded", "shaded-*.jar"))))
+"#;
+    let out = Command::new(&python)
+        .args(["-c", script])
+        .output()
+        .unwrap_or_else(|e| panic!("start {}: {e}", python.display()));
+    assert!(
+        out.status.success(),
+        "finding the Iceberg jars with {} failed: {}",
+        python.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut jars: Vec<PathBuf> = String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .lines()
+        .map(PathBuf::from)
+        .collect();
+    let sqlite = PathBuf::from("/usr/share/java/sqlite-jdbc.jar");
+    assert!(
+        sqlite.exists(),
+        "{} is missing: install the Debian package libxerial-sqlite-jdbc-java",
+        sqlite.display()
+    );
+    jars.push(sqlite);
+    jars
+}
+
+fn join_classpath(parts: &[PathBuf]) -> std::ffi::OsString {
+    std::env::join_paths(parts).expect("classpath")
+}
+
+/// tests/java/RestCatalogFixture.java compiled once per test process; returns the classpath
+/// that runs it.
+pub fn rest_fixture_classpath() -> &'static std::ffi::OsString {
+    static CP: std::sync::OnceLock<std::ffi::OsString> = std::sync::OnceLock::new();
+    CP.get_or_init(|| {
+        let mut jars = iceberg_java_classpath();
+        let classes = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("rest-catalog-fixture");
+        let _ = std::fs::remove_dir_all(&classes);
+        std::fs::create_dir_all(&classes).unwrap();
+        let out = Command::new("javac")
+            .args(["-nowarn", "-encoding", "UTF-8", "-d"])
+            .arg(&classes)
+            .arg("-cp")
+            .arg(join_classpath(&jars))
+            .arg(tests_dir().join("java").join("RestCatalogFixture.java"))
+            .output()
+            .expect("start javac (a JDK 17 must be on PATH)");
+        assert!(
+            out.status.success(),
+            "javac RestCatalogFixture.java failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        jars.push(classes);
+        join_classpath(&jars)
+    })
+}
+
+/// A real Iceberg REST catalog (tests/java/RestCatalogFixture.java: Iceberg 1.10's
+/// CatalogHandlers over a JdbcCatalog in a SQLite file) on 127.0.0.1, stopped on drop.
+pub struct RestCatalogServer {
+    child: std::process::Child,
+    pub uri: String,
+    /// The server's request log (one line per request) and any Java errors.
+    pub log: PathBuf,
+}
+
+impl RestCatalogServer {
+    /// Serves the SQLite catalog `db` (rows keyed by `catalog_name`) with `warehouse`;
+    /// with `token`, every request needs `Authorization: Bearer TOKEN`.
+    pub fn start(
+        db: &Path,
+        warehouse: &str,
+        catalog_name: &str,
+        token: Option<&str>,
+    ) -> RestCatalogServer {
+        use std::io::BufRead;
+        let cp = rest_fixture_classpath();
+        let log = db.with_extension("rest-server.log");
+        let jni = format!("/usr/lib/{}-linux-gnu/jni", std::env::consts::ARCH);
+        let mut cmd = Command::new("java");
+        cmd.arg(format!("-Djava.library.path={jni}"))
+            .arg("-cp")
+            .arg(cp)
+            .arg("RestCatalogFixture")
+            .arg("--db")
+            .arg(db)
+            .args(["--warehouse", warehouse, "--catalog-name", catalog_name])
+            .args(["--port", "0"]);
+        if let Some(t) = token {
+            cmd.args(["--token", t]);
+        }
+        let mut child = cmd
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("start java (a JDK 17 must be on PATH)");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port: u16 = line.trim().parse().unwrap_or_else(|_| {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "the REST catalog fixture did not print its port ({line:?}): {}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            )
+        });
+        RestCatalogServer {
+            child,
+            uri: format!("http://127.0.0.1:{port}"),
+            log,
+        }
+    }
+
+    /// The request log so far.
+    pub fn requests(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for RestCatalogServer {
+    fn drop(&mut self) {
+        // closing stdin stops the fixture; kill it if it lingers
+        drop(self.child.stdin.take());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -84,7 +84,7 @@ impl LakeCatalog {
                     .map_err(|e| Error::CatalogUnavailable {
                         catalog: config.name.clone(),
                         uri: redact_uri(uri),
-                        reason: one_line(&e),
+                        reason: rest_reason(&e),
                     })?;
                 Ok(LakeCatalog {
                     config: config.clone(),
@@ -149,6 +149,26 @@ impl LakeCatalog {
         tables.sort_by(|a, b| a.name().cmp(b.name()));
         Ok(tables)
     }
+}
+
+/// A REST client error in words: HTTP 401/403 say which credential to check, not the headers.
+fn rest_reason(e: &iceberg::Error) -> String {
+    let text = one_line(e);
+    for (code, words) in [
+        (
+            "401",
+            "not authorized (HTTP 401): check the token or credential property",
+        ),
+        (
+            "403",
+            "forbidden (HTTP 403): the credential lacks access to this catalog",
+        ),
+    ] {
+        if text.contains(&format!("status: {code}")) {
+            return words.to_string();
+        }
+    }
+    text
 }
 
 /// One line out of an iceberg error (its Display may span several).
