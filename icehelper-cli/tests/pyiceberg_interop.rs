@@ -9,13 +9,6 @@ use chrono::{DateTime, NaiveDateTime};
 use common::*;
 use serde_json::{json, Value};
 
-trait Pipe: Sized {
-    fn pipe<T>(self, f: impl FnOnce(Self) -> T) -> T {
-        f(self)
-    }
-}
-impl<T> Pipe for T {}
-
 const COUNTS: [&str; 7] = [
     "record_count",
     "file_count",
@@ -41,7 +34,7 @@ fn rows_by_key(rows: &[Value]) -> BTreeMap<String, Value> {
 }
 
 fn ours_by_partition(report: &Value) -> BTreeMap<String, Value> {
-    report["partitions"]
+    let rows: Vec<Value> = report["partitions"]
         .as_array()
         .expect("partitions array")
         .iter()
@@ -55,8 +48,8 @@ fn ours_by_partition(report: &Value) -> BTreeMap<String, Value> {
             r["last_updated_at"] = json!(ms);
             r
         })
-        .collect::<Vec<_>>()
-        .pipe(|rows| rows_by_key(&rows))
+        .collect();
+    rows_by_key(&rows)
 }
 
 fn assert_same_partitions(
@@ -275,7 +268,8 @@ fn read_only_views_match_pyiceberg_and_spark() {
         })
     };
     let spark_rows = |rows: &Value, names: &[&str]| -> BTreeMap<String, Value> {
-        rows.as_array()
+        let rows: Vec<Value> = rows
+            .as_array()
             .unwrap()
             .iter()
             .map(|r| {
@@ -294,8 +288,8 @@ fn read_only_views_match_pyiceberg_and_spark() {
                 row["last_updated_snapshot_id"] = r[n + 9].clone();
                 row
             })
-            .collect::<Vec<_>>()
-            .pipe(|rows| rows_by_key(&rows))
+            .collect();
+        rows_by_key(&rows)
     };
     // icehelper's table was read before Spark touched the catalog; read it again after (Spark
     // adds the JDBC V1 `iceberg_type` column to a PyIceberg catalog).
