@@ -68,9 +68,9 @@ pub use templates::partition_rebuild::{PartitionRebuild, RebuildMode};
 pub mod prelude {
     pub use crate::{
         AggregationBatch, BoundedReplay, CdcFormat, CdcToIceberg, ColumnType, DbtProject,
-        DbtRunner, IcebergCatalog, IcebergMaintenance, KafkaSecurity, Monitoring,
-        PartitionRebuild, Procedure, RebuildMode, Restart, S3Storage, SecretKeyRef,
-        SparkJobOptions, StartingOffsets, TableMaintenance,
+        DbtRunner, IcebergCatalog, IcebergMaintenance, KafkaSecurity, Monitoring, PartitionRebuild,
+        Procedure, RebuildMode, Restart, S3Storage, SecretKeyRef, SparkJobOptions, StartingOffsets,
+        TableMaintenance,
     };
 }
 

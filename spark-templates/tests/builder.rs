@@ -305,7 +305,11 @@ fn bounded_replay_into_a_branch() {
     assert!(code_file(&job, "create_table.sql")
         .contains("ALTER TABLE sales.orders CREATE BRANCH IF NOT EXISTS `{{ replay_branch }}`;"));
     assert!(job.readme.contains("`--replay-branch`"));
-    assert!(!job.readme.contains("| trigger interval |"), "{}", job.readme);
+    assert!(
+        !job.readme.contains("| trigger interval |"),
+        "{}",
+        job.readme
+    );
     let Application::Once(app) = &job.application else {
         panic!("a SparkApplication")
     };
@@ -429,12 +433,18 @@ fn kafka_mtls_and_avro_come_from_secrets_and_the_registry() {
     let job = spark_templates::defaults::cdc_to_iceberg().build().unwrap();
     let spec = job.application.spec();
     let cfg: serde_json::Value = serde_json::from_str(&code_file(&job, "job.json")).unwrap();
-    assert_eq!(cfg["bootstrap_servers"], "lake-kafka-bootstrap.kafka.svc:9093");
+    assert_eq!(
+        cfg["bootstrap_servers"],
+        "lake-kafka-bootstrap.kafka.svc:9093"
+    );
     assert_eq!(cfg["kafka_security"]["protocol"], "SSL");
     assert_eq!(cfg["format"]["type"], "avro");
     assert_eq!(cfg["group_id_prefix"], "spark-cdc");
     // keystore and truststore mounted in driver and executors
-    for mounts in [&spec.driver.pod.volume_mounts, &spec.executor.pod.volume_mounts] {
+    for mounts in [
+        &spec.driver.pod.volume_mounts,
+        &spec.executor.pod.volume_mounts,
+    ] {
         let paths: Vec<&str> = mounts.iter().map(|m| m.mount_path.as_str()).collect();
         assert!(paths.contains(&"/opt/spark/kafka/user"), "{paths:?}");
         assert!(paths.contains(&"/opt/spark/kafka/cluster-ca"), "{paths:?}");
@@ -460,11 +470,21 @@ fn kafka_mtls_and_avro_come_from_secrets_and_the_registry() {
     // passwords: env from secretKeyRef on the driver, never a value
     for (var, secret, key) in [
         ("KAFKA_KEYSTORE_PASSWORD", "spark-cdc", "user.password"),
-        ("KAFKA_TRUSTSTORE_PASSWORD", "lake-cluster-ca-cert", "ca.password"),
+        (
+            "KAFKA_TRUSTSTORE_PASSWORD",
+            "lake-cluster-ca-cert",
+            "ca.password",
+        ),
     ] {
         let env = spec.driver.pod.env.iter().find(|e| e.name == var).unwrap();
         assert!(env.value.is_none());
-        let r = env.value_from.as_ref().unwrap().secret_key_ref.as_ref().unwrap();
+        let r = env
+            .value_from
+            .as_ref()
+            .unwrap()
+            .secret_key_ref
+            .as_ref()
+            .unwrap();
         assert_eq!((r.name.as_str(), r.key.as_str()), (secret, key));
     }
     assert!(code_file(&job, "datatier_avro.py").contains("def fetch_schema"));
@@ -486,7 +506,11 @@ fn kafka_security_and_format_are_validated() {
         let err = base().kafka_option(k, v).build().unwrap_err();
         assert!(err.to_string().contains("kafka_security"), "{err}");
     }
-    for url in ["schema-registry:8080", "http://user:pw@registry/apis/ccompat/v7", "http:// x"] {
+    for url in [
+        "schema-registry:8080",
+        "http://user:pw@registry/apis/ccompat/v7",
+        "http:// x",
+    ] {
         let err = base()
             .format(CdcFormat::confluent_avro(url))
             .build()
@@ -499,7 +523,10 @@ fn kafka_security_and_format_are_validated() {
         .unwrap_err();
     assert!(err.to_string().contains("Kafka user Secret"), "{err}");
     let job = base()
-        .kafka_security(KafkaSecurity::strimzi_scram_sha_512("reader", "lake-cluster-ca-cert"))
+        .kafka_security(KafkaSecurity::strimzi_scram_sha_512(
+            "reader",
+            "lake-cluster-ca-cert",
+        ))
         .build()
         .unwrap();
     let cfg: serde_json::Value = serde_json::from_str(&code_file(&job, "job.json")).unwrap();
@@ -507,7 +534,16 @@ fn kafka_security_and_format_are_validated() {
     assert_eq!(cfg["kafka_security"]["sasl_mechanism"], "SCRAM-SHA-512");
     assert_eq!(cfg["kafka_security"]["password_env"], "KAFKA_SASL_PASSWORD");
     let env = &job.application.spec().driver.pod.env;
-    let sasl = env.iter().find(|e| e.name == "KAFKA_SASL_PASSWORD").unwrap();
-    let r = sasl.value_from.as_ref().unwrap().secret_key_ref.as_ref().unwrap();
+    let sasl = env
+        .iter()
+        .find(|e| e.name == "KAFKA_SASL_PASSWORD")
+        .unwrap();
+    let r = sasl
+        .value_from
+        .as_ref()
+        .unwrap()
+        .secret_key_ref
+        .as_ref()
+        .unwrap();
     assert_eq!((r.name.as_str(), r.key.as_str()), ("reader", "password"));
 }

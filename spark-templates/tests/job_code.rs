@@ -139,7 +139,10 @@ fn job_code_runs_in_local_spark() {
             .format(CdcFormat::confluent_avro(
                 "http://schema-registry-app-service.kafka.svc:8080/apis/ccompat/v7",
             ))
-            .kafka_security(KafkaSecurity::strimzi_tls("spark-cdc", "lake-cluster-ca-cert"))
+            .kafka_security(KafkaSecurity::strimzi_tls(
+                "spark-cdc",
+                "lake-cluster-ca-cert",
+            ))
             .group_id_prefix("spark-cdc")
             .catalog(jdbc_catalog())
             .build()

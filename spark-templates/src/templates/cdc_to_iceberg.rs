@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use manifest_bundle::ConfigMapFiles;
 use serde::Serialize;
 
-use crate::error::{Error, Result};
 use crate::catalog::SecretKeyRef;
+use crate::error::{Error, Result};
 use crate::job::{
     parse_table, AppRequest, JobBundle, Restart, SecretVolume, SparkJob, SparkJobOptions,
     JOB_CODE_DIR,
@@ -125,7 +125,10 @@ pub enum KafkaSecurity {
 
 impl KafkaSecurity {
     /// [`KafkaSecurity::StrimziTls`].
-    pub fn strimzi_tls(user_secret: impl Into<String>, cluster_ca_secret: impl Into<String>) -> Self {
+    pub fn strimzi_tls(
+        user_secret: impl Into<String>,
+        cluster_ca_secret: impl Into<String>,
+    ) -> Self {
         KafkaSecurity::StrimziTls {
             user_secret: user_secret.into(),
             cluster_ca_secret: cluster_ca_secret.into(),
@@ -766,7 +769,10 @@ impl CdcToIceberg {
             KafkaSecurity::StrimziScramSha512 {
                 user,
                 cluster_ca_secret,
-            } => vec![("Kafka user", user), ("cluster CA Secret", cluster_ca_secret)],
+            } => vec![
+                ("Kafka user", user),
+                ("cluster CA Secret", cluster_ca_secret),
+            ],
         };
         for (field, name) in names {
             let ok = !name.is_empty()
