@@ -53,7 +53,7 @@ pub fn workflow_library() -> Result<Bundle> {
             verbs => verbs::ALL
                 .iter()
                 .map(|v| (*v).to_owned())
-                .chain([verbs::BRANCH_FAST_FORWARD.join(" ")])
+                .chain(verbs::BRANCH_COMMANDS.iter().map(|c| c.join(" ")))
                 .collect::<Vec<_>>(),
             image => icehelper::image(),
             problem_exit => icehelper::exit_codes::PROBLEM,
@@ -111,12 +111,14 @@ fn pipeline_base(
     Ok(b)
 }
 
-/// Partition health threshold of `daily-aggregation`.
-pub const FAIL_UNDER: f64 = 0.8;
+/// Partition health threshold (score 0–100) of `daily-aggregation`.
+pub const FAIL_UNDER: u8 = icehelper::DEFAULT_FAIL_UNDER;
 
 /// The `daily-aggregation` pipeline of the committed base.
 pub fn daily_aggregation_pipeline() -> Result<Pipeline> {
-    pipelines::daily_aggregation(ORDERS_TABLE, DAILY_ORDERS_TABLE, FAIL_UNDER)
+    pipelines::DailyAggregation::new(ORDERS_TABLE, DAILY_ORDERS_TABLE)
+        .fail_under(FAIL_UNDER)
+        .build()
 }
 
 /// The `ml-feature-prep` pipeline of the committed base.
@@ -194,8 +196,13 @@ pub fn cdc_backfill() -> Result<Bundle> {
             topic => p.topic.clone(),
             target_table => p.target_table.clone(),
             branch => spark::BACKFILL_BRANCH,
-            audit_table => spark::BACKFILL_AUDIT_TABLE,
-            checkpoint => p.replay_checkpoint()?,
+            checkpoint => spark::BACKFILL_CHECKPOINT,
+            default_checkpoint => p.replay_checkpoint()?,
+            fast_forward => icehelper::branch_fast_forward_args(&p.target_table, icehelper::MAIN_BRANCH, spark::BACKFILL_BRANCH).join(" "),
+            drop => icehelper::branch_drop_args(&p.target_table, spark::BACKFILL_BRANCH).join(" "),
+            kafka_user => strimzi_templates::bases::BACKFILL_GROUP,
+            registry => spark_templates::defaults::SCHEMA_REGISTRY_CCOMPAT_URL,
+            bootstrap => spark_templates::defaults::KAFKA_BOOTSTRAP,
         },
     )
 }

@@ -14,6 +14,11 @@ pub fn image() -> String {
     format!("{IMAGE_REPOSITORY}:{VERSION}")
 }
 
+/// Highest partition health score (`partition-health` scores a table from 0 to 100).
+pub const MAX_SCORE: u8 = 100;
+/// Default `--fail-under` of the pipelines: below 50 a table needs compaction before it is used.
+pub const DEFAULT_FAIL_UNDER: u8 = 50;
+
 /// Subcommands.
 pub mod verbs {
     /// `icehelper partition-health TABLE --fail-under SCORE` (exit 1 when under).
@@ -26,9 +31,14 @@ pub mod verbs {
     pub const EXPIRE_SNAPSHOTS: &str = "expire-snapshots";
     /// `icehelper remove-orphan-files TABLE [--older-than 3d]`.
     pub const REMOVE_ORPHAN_FILES: &str = "remove-orphan-files";
-    /// `icehelper branch fast-forward TABLE --from BRANCH`: moves `main` of `TABLE` to the head of
-    /// `BRANCH` (fails when `main` is not an ancestor of it). The subcommand path, in order.
+    /// `icehelper branch fast-forward TABLE TARGET --from SOURCE`: moves branch `TARGET` of `TABLE`
+    /// (the one that moves, e.g. `main`) to the head of branch `SOURCE` (fails when `TARGET` is not
+    /// an ancestor of it). The subcommand path, in order; TABLE first, like every verb.
     pub const BRANCH_FAST_FORWARD: [&str; 2] = ["branch", "fast-forward"];
+    /// `icehelper branch drop TABLE NAME`: removes branch `NAME` of `TABLE`. The subcommand path.
+    pub const BRANCH_DROP: [&str; 2] = ["branch", "drop"];
+    /// Every subcommand path used (two words).
+    pub const BRANCH_COMMANDS: [[&str; 2]; 2] = [BRANCH_FAST_FORWARD, BRANCH_DROP];
     /// All single-word verbs used.
     pub const ALL: [&str; 5] = [
         PARTITION_HEALTH,
@@ -57,7 +67,7 @@ pub mod flags {
     pub const OUTPUT: &str = "--output";
     /// Global: quiet (no progress on stderr).
     pub const QUIET: &str = "-q";
-    /// `partition-health`: minimum score.
+    /// `partition-health`: minimum score, an integer 0–100 (exit 1 when the table's score is below).
     pub const FAIL_UNDER: &str = "--fail-under";
     /// `compact`: target file size in bytes.
     pub const TARGET_FILE_SIZE: &str = "--target-file-size";
@@ -71,7 +81,7 @@ pub mod flags {
     pub const OLDER_THAN: &str = "--older-than";
     /// `expire-snapshots`: snapshots always kept.
     pub const RETAIN_LAST: &str = "--retain-last";
-    /// `branch fast-forward`: the branch `main` is moved to.
+    /// `branch fast-forward`: the source branch whose head the target branch is moved to.
     pub const FROM: &str = "--from";
 }
 
@@ -83,6 +93,32 @@ pub mod exit_codes {
     pub const PROBLEM: i32 = 1;
     /// An error (catalog unreachable, ...): retry.
     pub const ERROR: i32 = 2;
+}
+
+/// `branch fast-forward`'s usual target: the table's `main`.
+pub const MAIN_BRANCH: &str = "main";
+
+/// The argument list of `icehelper branch fast-forward TABLE TARGET --from SOURCE` (after the
+/// global flags).
+pub fn branch_fast_forward_args(table: &str, target: &str, source: &str) -> Vec<String> {
+    let mut v: Vec<String> = verbs::BRANCH_FAST_FORWARD
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    v.extend([
+        table.to_owned(),
+        target.to_owned(),
+        flags::FROM.to_owned(),
+        source.to_owned(),
+    ]);
+    v
+}
+
+/// The argument list of `icehelper branch drop TABLE NAME` (after the global flags).
+pub fn branch_drop_args(table: &str, name: &str) -> Vec<String> {
+    let mut v: Vec<String> = verbs::BRANCH_DROP.iter().map(|s| (*s).to_owned()).collect();
+    v.extend([table.to_owned(), name.to_owned()]);
+    v
 }
 
 /// `--output json`.
@@ -102,6 +138,18 @@ pub fn catalog_env(catalog: &str, key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn branch_command_forms() {
+        assert_eq!(
+            branch_fast_forward_args("raw.orders", "main", "backfill-1").join(" "),
+            "branch fast-forward raw.orders main --from backfill-1"
+        );
+        assert_eq!(
+            branch_drop_args("raw.orders", "backfill-1").join(" "),
+            "branch drop raw.orders backfill-1"
+        );
+    }
 
     #[test]
     fn env_mapping() {

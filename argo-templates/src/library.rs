@@ -127,14 +127,16 @@ const FLAG_PROPERTIES: [(&str, &str, &str, &str); 2] = [
 ];
 
 fn icehelper_step(catalog: &CatalogSettings, verb: &str, extra: &[(&str, &str, &str)]) -> Template {
-    icehelper_command(catalog, &[verb], extra)
+    icehelper_command(catalog, &[verb], &[], extra)
 }
 
-/// A template running `icehelper <global flags> <path...> TABLE <extra flags>`; an `extra` entry
-/// with an empty default is a required input.
+/// A template running `icehelper <global flags> <path...> TABLE <positional...> <extra flags>`;
+/// `positional` entries are (input, default, description), `extra` entries (flag, input, default);
+/// an empty default makes a required input.
 fn icehelper_command(
     catalog: &CatalogSettings,
     path: &[&str],
+    positional: &[(&str, &str, &str)],
     extra: &[(&str, &str, &str)],
 ) -> Template {
     let verb = path.join("-");
@@ -158,6 +160,14 @@ fn icehelper_command(
     ]);
     args.extend(path.iter().map(|p| (*p).to_owned()));
     args.push("{{inputs.parameters.table}}".to_owned());
+    for (param, default, description) in positional {
+        params.push(if default.is_empty() {
+            Parameter::required(param, description)
+        } else {
+            Parameter::with_default(param, default, description)
+        });
+        args.push(format!("{{{{inputs.parameters.{param}}}}}"));
+    }
     for (flag, param, default) in extra {
         params.push(if default.is_empty() {
             Parameter::required(param, &format!("`{flag}`"))
@@ -211,6 +221,7 @@ fn icehelper_command(
 pub fn icehelper_template() -> Result<WorkflowTemplate> {
     let c = CatalogSettings::lake()?;
     let c = &c;
+    let fail_under = icehelper::DEFAULT_FAIL_UNDER.to_string();
     Ok(workflow_template(
         ICEHELPER_TEMPLATE,
         "icehelper",
@@ -220,7 +231,7 @@ pub fn icehelper_template() -> Result<WorkflowTemplate> {
                 icehelper_step(
                     c,
                     verbs::PARTITION_HEALTH,
-                    &[(flags::FAIL_UNDER, "fail-under", "0.8")],
+                    &[(flags::FAIL_UNDER, "fail-under", &fail_under)],
                 ),
                 icehelper_step(
                     c,
@@ -244,7 +255,22 @@ pub fn icehelper_template() -> Result<WorkflowTemplate> {
                     verbs::REMOVE_ORPHAN_FILES,
                     &[(flags::OLDER_THAN, "older-than", "3d")],
                 ),
-                icehelper_command(c, &verbs::BRANCH_FAST_FORWARD, &[(flags::FROM, "from", "")]),
+                icehelper_command(
+                    c,
+                    &verbs::BRANCH_FAST_FORWARD,
+                    &[(
+                        "target",
+                        icehelper::MAIN_BRANCH,
+                        "Branch that moves (TARGET), usually `main`",
+                    )],
+                    &[(flags::FROM, "from", "")],
+                ),
+                icehelper_command(
+                    c,
+                    &verbs::BRANCH_DROP,
+                    &[("name", "", "Branch to drop (NAME); never `main`")],
+                    &[],
+                ),
             ],
             ..WorkflowSpec::default()
         },

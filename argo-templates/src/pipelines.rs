@@ -5,7 +5,7 @@ use manifest_bundle::Bundle;
 
 use crate::cron::{validate_schedule, validate_timezone};
 use crate::error::{Error, Result};
-use crate::icehelper::verbs;
+use crate::icehelper::{self, verbs};
 use crate::library::{
     resource_retry, validate_name, validate_table, workflow_template, ICEHELPER_TEMPLATE,
     NOTIFY_TEMPLATE, SERVICE_ACCOUNT,
@@ -256,65 +256,107 @@ impl Pipeline {
     }
 }
 
-/// `daily-aggregation`: spark-templates' `AggregationBatch` (run once, job
+/// Builder of the `daily-aggregation` pipeline: spark-templates' `AggregationBatch` (run once, job
 /// [`spark::DAILY_AGGREGATION_JOB`]) for the date in workflow parameter `date`, then
-/// `icehelper partition-health --fail-under` on the output table.
-pub fn daily_aggregation(
-    source_table: &str,
-    target_table: &str,
-    fail_under: f64,
-) -> Result<Pipeline> {
-    validate_table(source_table)?;
-    validate_table(target_table)?;
-    if !(0.0..=1.0).contains(&fail_under) {
-        return Err(Error::InvalidValue {
-            what: "fail-under",
-            value: fail_under.to_string(),
-            reason: "must be a score between 0 and 1",
-        });
+/// `icehelper partition-health TABLE --fail-under SCORE` on the output table.
+///
+/// The score is icehelper's partition health score, an integer from 0 to 100; icehelper exits 1
+/// (a problem: the workflow fails, not retried) when the table's score is below it.
+///
+/// ```no_run
+/// use argo_templates::pipelines::DailyAggregation;
+///
+/// let pipeline = DailyAggregation::new("raw_inventory.orders", "marts.daily_orders")
+///     .fail_under(60)
+///     .build()?;
+/// # Ok::<(), argo_templates::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct DailyAggregation {
+    source_table: String,
+    target_table: String,
+    fail_under: u8,
+}
+
+impl DailyAggregation {
+    /// Aggregates `source_table` into `target_table` (both `namespace.table`).
+    pub fn new(source_table: &str, target_table: &str) -> Self {
+        Self {
+            source_table: source_table.to_owned(),
+            target_table: target_table.to_owned(),
+            fail_under: icehelper::DEFAULT_FAIL_UNDER,
+        }
     }
-    let step = SparkStep::new(
-        "aggregate",
-        spark::daily_aggregation_job(source_table, target_table).build()?,
-    )?
-    .argument(
-        spark::run_time_flag(names::AGGREGATION_BATCH)?,
-        "ds",
-        "Logical date to aggregate, YYYY-MM-DD",
-    )?;
-    let workflow_template = pipeline(
-        "daily-aggregation",
-        vec![
-            Parameter::required(
-                "date",
-                "Date to aggregate, YYYY-MM-DD (the CronWorkflow passes the day before the scheduled time)",
-            ),
-            Parameter::value("fail-under", &fail_under.to_string()),
-        ],
-        vec![
-            main_dag(vec![
-                local_task(
-                    "aggregate",
-                    step.template_name(),
-                    None,
-                    &[("ds", &wp("date"))],
+
+    /// Minimum partition health score, 0–100 (default [`icehelper::DEFAULT_FAIL_UNDER`]); the
+    /// workflow parameter `fail-under` defaults to it.
+    pub fn fail_under(mut self, score: u8) -> Self {
+        self.fail_under = score;
+        self
+    }
+
+    /// The configured minimum score.
+    pub fn fail_under_score(&self) -> u8 {
+        self.fail_under
+    }
+
+    /// Validates and builds the pipeline.
+    pub fn build(&self) -> Result<Pipeline> {
+        let (source_table, target_table) = (self.source_table.as_str(), self.target_table.as_str());
+        validate_table(source_table)?;
+        validate_table(target_table)?;
+        if self.fail_under > icehelper::MAX_SCORE {
+            return Err(Error::InvalidValue {
+                what: "fail-under",
+                value: self.fail_under.to_string(),
+                reason: "must be an integer partition health score from 0 to 100",
+            });
+        }
+        let fail_under = self.fail_under.to_string();
+        let step = SparkStep::new(
+            "aggregate",
+            spark::daily_aggregation_job(source_table, target_table).build()?,
+        )?
+        .argument(
+            spark::run_time_flag(names::AGGREGATION_BATCH)?,
+            "ds",
+            "Logical date to aggregate, YYYY-MM-DD",
+        )?;
+        let workflow_template = pipeline(
+            "daily-aggregation",
+            vec![
+                Parameter::required(
+                    "date",
+                    "Date to aggregate, YYYY-MM-DD (the CronWorkflow passes the day before the scheduled time)",
                 ),
-                task(
-                    "partition-health",
-                    ICEHELPER_TEMPLATE,
-                    verbs::PARTITION_HEALTH,
-                    Some("aggregate"),
-                    &[("table", target_table), ("fail-under", &wp("fail-under"))],
-                ),
-            ]),
-            step.template()?,
-        ],
-        vec![notify_task()],
-    );
-    Ok(Pipeline {
-        workflow_template,
-        spark_steps: vec![step],
-    })
+                Parameter::value("fail-under", &fail_under),
+            ],
+            vec![
+                main_dag(vec![
+                    local_task(
+                        "aggregate",
+                        step.template_name(),
+                        None,
+                        &[("ds", &wp("date"))],
+                    ),
+                    task(
+                        "partition-health",
+                        ICEHELPER_TEMPLATE,
+                        verbs::PARTITION_HEALTH,
+                        Some("aggregate"),
+                        &[("table", target_table), ("fail-under", &wp("fail-under"))],
+                    ),
+                ]),
+                step.template()?,
+            ],
+            vec![notify_task()],
+        );
+        Ok(Pipeline {
+            workflow_template,
+            spark_steps: vec![step],
+        })
+    }
 }
 
 /// `ml-feature-prep`: point-in-time-correct features (spark-templates' `AggregationBatch`, run
@@ -445,11 +487,13 @@ impl CdcBackfill {
 }
 
 /// `cdc-backfill`: pause the live sink connector (Strimzi `spec.state: paused`), replay Kafka
-/// from a timestamp into Iceberg branch [`spark::BACKFILL_BRANCH`] of `target_table` with
-/// spark-templates' `CdcToIceberg` bounded replay (run once, `--replay-from`), verify the branch
-/// (spark-templates' `AggregationBatch` with [`spark::backfill_check_sql`]), publish
-/// (`icehelper branch fast-forward`: `main` moves to the branch), resume the connector. The exit
-/// handler resumes the connector when the workflow did not succeed.
+/// from a timestamp into this run's Iceberg branch [`spark::BACKFILL_BRANCH`] of `target_table`
+/// with spark-templates' `CdcToIceberg` bounded replay (run once; `--replay-from`,
+/// `--replay-branch`, `--replay-checkpoint` per run), which also verifies the branch (no duplicate
+/// keys; a key of `main` may only be missing when the replayed window deletes it), publish
+/// (`icehelper branch fast-forward TABLE main --from BRANCH`), drop the branch (`icehelper branch
+/// drop TABLE BRANCH`), resume the connector. The exit handler resumes the connector when the
+/// workflow did not succeed (the branch is kept for inspection).
 pub fn cdc_backfill(connector: &str, topic: &str, target_table: &str) -> Result<CdcBackfill> {
     validate_name("KafkaConnector", connector)?;
     validate_table(target_table)?;
@@ -461,14 +505,19 @@ pub fn cdc_backfill(connector: &str, topic: &str, target_table: &str) -> Result<
         spark::cdc_replay_job(topic, target_table).build()?,
     )?
     .argument(
-        spark::run_time_flag(names::CDC_TO_ICEBERG)?,
+        names::REPLAY_FROM,
         "from-timestamp",
         "Start of the replay: RFC 3339 timestamp or epoch milliseconds",
-    )?;
-    let verify = SparkStep::new("verify", spark::cdc_verify_job(target_table).build()?)?.argument(
-        spark::run_time_flag(names::AGGREGATION_BATCH)?,
-        "ds",
-        "Run date, YYYY-MM-DD (partition of the audit table)",
+    )?
+    .argument(
+        names::REPLAY_BRANCH,
+        "branch",
+        "Iceberg branch of this run (created from main)",
+    )?
+    .argument(
+        names::REPLAY_CHECKPOINT,
+        "checkpoint",
+        "Checkpoint location of this run",
     )?;
     let conn = wp("connector");
     let resume_on_failure = DagTask {
@@ -480,7 +529,6 @@ pub fn cdc_backfill(connector: &str, topic: &str, target_table: &str) -> Result<
             &[("connector", &conn)],
         )
     };
-    let run_date = "{{workflow.creationTimestamp.Y}}-{{workflow.creationTimestamp.m}}-{{workflow.creationTimestamp.d}}";
     let workflow_template = pipeline(
         "cdc-backfill",
         vec![
@@ -502,30 +550,38 @@ pub fn cdc_backfill(connector: &str, topic: &str, target_table: &str) -> Result<
                     "replay",
                     replay.template_name(),
                     Some("pause-connector"),
-                    &[("from-timestamp", &wp("from-timestamp"))],
-                ),
-                local_task(
-                    "verify",
-                    verify.template_name(),
-                    Some("replay"),
-                    &[("ds", run_date)],
+                    &[
+                        ("from-timestamp", &wp("from-timestamp")),
+                        ("branch", spark::BACKFILL_BRANCH),
+                        ("checkpoint", spark::BACKFILL_CHECKPOINT),
+                    ],
                 ),
                 task(
                     "publish",
                     ICEHELPER_TEMPLATE,
                     &verbs::template_name(&verbs::BRANCH_FAST_FORWARD),
-                    Some("verify"),
-                    &[("table", target_table), ("from", spark::BACKFILL_BRANCH)],
+                    Some("replay"),
+                    &[
+                        ("table", target_table),
+                        ("target", icehelper::MAIN_BRANCH),
+                        ("from", spark::BACKFILL_BRANCH),
+                    ],
+                ),
+                task(
+                    "drop-branch",
+                    ICEHELPER_TEMPLATE,
+                    &verbs::template_name(&verbs::BRANCH_DROP),
+                    Some("publish"),
+                    &[("table", target_table), ("name", spark::BACKFILL_BRANCH)],
                 ),
                 local_task(
                     "resume-connector",
                     "resume-connector",
-                    Some("publish"),
+                    Some("drop-branch"),
                     &[("connector", &conn)],
                 ),
             ]),
             replay.template()?,
-            verify.template()?,
             connector_state("pause-connector", "paused"),
             connector_state("resume-connector", "running"),
         ],
@@ -534,7 +590,7 @@ pub fn cdc_backfill(connector: &str, topic: &str, target_table: &str) -> Result<
     Ok(CdcBackfill {
         pipeline: Pipeline {
             workflow_template,
-            spark_steps: vec![replay, verify],
+            spark_steps: vec![replay],
         },
         connector: connector.to_owned(),
         topic: topic.to_owned(),
@@ -646,11 +702,26 @@ mod tests {
             Error::InvalidTable { .. }
         ));
         assert!(matches!(
-            daily_aggregation("a.b", "c.d", 1.5).unwrap_err(),
+            DailyAggregation::new("a.b", "c.d")
+                .fail_under(101)
+                .build()
+                .unwrap_err(),
             Error::InvalidValue {
                 what: "fail-under",
                 ..
             }
+        ));
+        assert!(DailyAggregation::new("a.b", "c.d")
+            .fail_under(100)
+            .build()
+            .is_ok());
+        assert!(DailyAggregation::new("a.b", "c.d")
+            .fail_under(0)
+            .build()
+            .is_ok());
+        assert!(matches!(
+            DailyAggregation::new("a.b", "orders").build().unwrap_err(),
+            Error::InvalidTable { .. }
         ));
         assert!(matches!(
             ml_feature_prep("a.b", "orders", "f.g").unwrap_err(),

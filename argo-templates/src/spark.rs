@@ -33,8 +33,8 @@ use crate::library::{resource_retry, validate_name, validate_table};
 use crate::model::{Inputs, Outputs, Parameter, ResourceTemplate, Template, ValueFrom};
 
 /// The run-time flag of spark-templates template `template`, as exported by
-/// `spark_templates::names` (`--ds` for `aggregation-batch`, `--replay-from` for
-/// `cdc-to-iceberg`); an error unless the template declares exactly one.
+/// `spark_templates::names` (`--ds` for `aggregation-batch`); an error unless the template declares
+/// exactly one (`cdc-to-iceberg` declares three: use `names::REPLAY_FROM`, ...).
 pub fn run_time_flag(template: &str) -> Result<&'static str> {
     let t = spark_templates::names::template(template).ok_or_else(|| Error::SparkStep {
         job: template.to_owned(),
@@ -131,20 +131,24 @@ pub fn feature_job(entity_table: &str, event_table: &str, feature_table: &str) -
 
 /// Name of the CDC replay SparkApplication of `cdc-backfill`.
 pub const CDC_REPLAY_JOB: &str = "orders-backfill";
-/// Name of the verification SparkApplication of `cdc-backfill`.
-pub const CDC_VERIFY_JOB: &str = "orders-backfill-verify";
-/// The Iceberg branch `cdc-backfill` replays into and publishes from.
-pub const BACKFILL_BRANCH: &str = "backfill";
+/// The Iceberg branch each `cdc-backfill` run replays into, publishes from and drops: one per
+/// workflow run (`--replay-branch`), so runs never share or reuse a branch.
+pub const BACKFILL_BRANCH: &str = "backfill-{{workflow.uid}}";
+/// The replay checkpoint of each `cdc-backfill` run (`--replay-checkpoint`): a new location per
+/// run, so `--replay-from` always applies; a retry of the same run resumes from it.
+pub const BACKFILL_CHECKPOINT: &str = "s3a://lake/checkpoints/orders-backfill-{{workflow.uid}}";
 /// Key column of the replayed table.
 pub const CDC_KEY: &str = "id";
-/// Table the verification results are written to (one partition per run date).
-pub const BACKFILL_AUDIT_TABLE: &str = "audit.cdc_backfill_checks";
 
 /// The replay job of `cdc-backfill`: spark-templates' `CdcToIceberg` in bounded replay mode
-/// (availableNow, from a timestamp overridable with `--replay-from`) into branch
-/// [`BACKFILL_BRANCH`] of `table`, run once, with the column layout of spark-templates' default
-/// CDC base.
+/// (availableNow; start, branch and checkpoint given at run time) of `table`, run once, with the
+/// column layout of spark-templates' default CDC base. It reads what strimzi-templates'
+/// `debezium-postgres` base writes: Avro through Apicurio's Confluent-compatible API, mTLS on the
+/// `lake` cluster's TLS listener as `KafkaUser` [`strimzi_templates::bases::BACKFILL_GROUP`]
+/// (consumer group prefix of the same name). After the replay the job verifies the branch.
 pub fn cdc_replay_job(topic: &str, table: &str) -> CdcToIceberg {
+    use spark_templates::defaults;
+    let user = strimzi_templates::bases::BACKFILL_GROUP;
     CdcToIceberg::new(CDC_REPLAY_JOB, topic, table)
         .column(CDC_KEY, ColumnType::BigInt)
         .column("customer_id", ColumnType::BigInt)
@@ -152,46 +156,17 @@ pub fn cdc_replay_job(topic: &str, table: &str) -> CdcToIceberg {
         .column("amount", ColumnType::Decimal(12, 2))
         .column("updated_at", ColumnType::Timestamp)
         .key(CDC_KEY)
+        .bootstrap_servers(defaults::KAFKA_BOOTSTRAP)
+        .kafka_security(defaults::kafka_tls(user))
+        .group_id_prefix(user)
+        .format(defaults::cdc_format())
         .catalog(catalog())
         .s3(s3())
         .bounded_replay(
-            // The start is always passed at run time (`--replay-from`); this is only the default.
-            BoundedReplay::from_timestamp("1970-01-01T00:00:00Z").branch(BACKFILL_BRANCH),
+            // Start, branch and checkpoint are always passed at run time (`--replay-from`,
+            // `--replay-branch`, `--replay-checkpoint`); these are only the defaults.
+            BoundedReplay::from_timestamp("1970-01-01T00:00:00Z").branch("backfill"),
         )
-        .run_once()
-}
-
-/// The verification query of `cdc-backfill`: fails (Spark `assert_true`) when branch
-/// [`BACKFILL_BRANCH`] of `table` has duplicate keys or fewer rows than `main`, and records both
-/// counts for the run date `{{ ds }}`.
-pub fn backfill_check_sql(table: &str) -> String {
-    format!(
-        "WITH main AS (
-  SELECT count(*) AS n FROM {table}
-),
-         branch AS (
-  SELECT count(*) AS n, count(DISTINCT {CDC_KEY}) AS k
-           FROM {table} VERSION AS OF '{BACKFILL_BRANCH}'
-)
-         SELECT
-  DATE '{{{{ ds }}}}' AS ds,
-  '{table}' AS table_name,
-           '{BACKFILL_BRANCH}' AS branch,
-  main.n AS main_rows,
-  branch.n AS branch_rows,
-           assert_true(branch.n = branch.k, 'duplicate keys in branch {BACKFILL_BRANCH}') IS NULL AS unique_keys,
-           assert_true(branch.n >= main.n, 'branch {BACKFILL_BRANCH} has fewer rows than main') IS NULL AS not_smaller
-         FROM main CROSS JOIN branch"
-    )
-}
-
-/// The verification job of `cdc-backfill`: `AggregationBatch` (run once) with
-/// [`backfill_check_sql`], writing [`BACKFILL_AUDIT_TABLE`].
-pub fn cdc_verify_job(table: &str) -> AggregationBatch {
-    AggregationBatch::new(CDC_VERIFY_JOB, BACKFILL_AUDIT_TABLE)
-        .query(backfill_check_sql(table))
-        .catalog(catalog())
-        .s3(s3())
         .run_once()
 }
 
@@ -498,10 +473,16 @@ mod tests {
         ));
         let step = step.argument("--ds", "ds", "").unwrap();
         assert!(step.argument("--ds", "ds", "").is_err());
-        assert_eq!(
-            run_time_flag(spark_templates::names::CDC_TO_ICEBERG).unwrap(),
-            "--replay-from"
-        );
+        // three replay arguments: named explicitly (`names::REPLAY_*`), not guessed
+        assert!(run_time_flag(spark_templates::names::CDC_TO_ICEBERG).is_err());
+        let replay = SparkStep::new("r", cdc_replay_job("t", "a.b").build().unwrap()).unwrap();
+        for flag in [
+            spark_templates::names::REPLAY_FROM,
+            spark_templates::names::REPLAY_BRANCH,
+            spark_templates::names::REPLAY_CHECKPOINT,
+        ] {
+            assert!(replay.clone().argument(flag, "x", "").is_ok(), "{flag}");
+        }
         assert!(run_time_flag("nope").is_err());
     }
 

@@ -147,7 +147,8 @@ fn embedded_spark_applications_validate_after_substitution() {
             other => panic!("{base}/{template}: unexpected resource kind {other:?}"),
         }
     }
-    assert!(apps >= 4, "only {apps} SparkApplications");
+    // daily-aggregation, ml-feature-prep, cdc-backfill's replay (which verifies its own branch)
+    assert!(apps >= 3, "only {apps} SparkApplications");
 }
 
 #[test]
@@ -439,7 +440,7 @@ fn spark_steps_resolve_against_spark_templates() {
             steps += 1;
         }
     }
-    assert!(steps >= 4, "only {steps} Spark steps");
+    assert!(steps >= 3, "only {steps} Spark steps");
 }
 
 /// icehelper steps use the catalog of the Spark jobs: every `spark.sql.catalog.<c>.*` setting of
@@ -518,6 +519,8 @@ fn icehelper_names_match_the_contract() {
         icehelper::flags::FROM,
     ];
     let branch_ff = icehelper::verbs::template_name(&icehelper::verbs::BRANCH_FAST_FORWARD);
+    let branch_drop = icehelper::verbs::template_name(&icehelper::verbs::BRANCH_DROP);
+    let mut branch_templates = 0;
     for t in ice["spec"]["templates"].as_array().unwrap() {
         let c = &t["container"];
         assert_eq!(c["image"], icehelper::image());
@@ -528,8 +531,28 @@ fn icehelper_names_match_the_contract() {
             .map(|a| a.as_str().unwrap())
             .collect();
         let name = t["name"].as_str().unwrap();
+        // TABLE first, then the positional arguments, exactly as the contract's forms
+        let input = |p: &str| format!("{{{{inputs.parameters.{p}}}}}");
         let path: Vec<&str> = if name == branch_ff {
+            branch_templates += 1;
+            let form = icehelper::branch_fast_forward_args(
+                &input("table"),
+                &input("target"),
+                &input("from"),
+            );
+            assert!(
+                args.ends_with(&form.iter().map(String::as_str).collect::<Vec<_>>()),
+                "{args:?}"
+            );
             icehelper::verbs::BRANCH_FAST_FORWARD.to_vec()
+        } else if name == branch_drop {
+            branch_templates += 1;
+            let form = icehelper::branch_drop_args(&input("table"), &input("name"));
+            assert!(
+                args.ends_with(&form.iter().map(String::as_str).collect::<Vec<_>>()),
+                "{args:?}"
+            );
+            icehelper::verbs::BRANCH_DROP.to_vec()
         } else {
             assert!(icehelper::verbs::ALL.contains(&name), "unknown verb {name}");
             vec![name]
@@ -546,6 +569,97 @@ fn icehelper_names_match_the_contract() {
             .unwrap()
             .contains("!= 1"));
     }
+    assert_eq!(branch_templates, 2);
+}
+
+/// What the cdc-backfill replay consumes is what strimzi-templates' bases produce: topic, TLS
+/// listener, KafkaUser (with a prefix group ACL for Spark's generated group ids), cluster CA Secret,
+/// Avro in the Confluent wire format through the registry's ccompat API.
+#[test]
+fn cdc_replay_consumes_what_strimzi_templates_produce() {
+    use strimzi_templates::bases as kafka;
+    let backfill = argo_templates::bases::cdc_backfill_pipeline().unwrap();
+    let replay = &backfill.pipeline.spark_steps[0];
+    let job_json = replay
+        .bundle()
+        .config_maps
+        .iter()
+        .find_map(|cm| cm.files().get("job.json"))
+        .unwrap();
+    let cfg: Value = serde_json::from_str(job_json).unwrap();
+    let cluster = kafka::default_cluster().unwrap();
+    let debezium = kafka::debezium_postgres().unwrap();
+    let find = |kind: &str, name: &str| {
+        debezium
+            .objects
+            .iter()
+            .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("strimzi-templates has no {kind} {name}"))
+    };
+    // topic
+    let topic = cfg["topic"].as_str().unwrap();
+    find("KafkaTopic", topic);
+    // listener: the cluster's only (TLS) listener, addressed across namespaces
+    let (host, port) = cluster
+        .bootstrap_servers()
+        .split_once(':')
+        .map(|(h, p)| (h.to_owned(), p.to_owned()))
+        .unwrap();
+    assert_eq!(
+        cfg["bootstrap_servers"],
+        format!("{host}.{}.svc:{port}", kafka::NAMESPACE)
+    );
+    // user: mTLS user with Read on the topic and a prefix group ACL matching Spark's groupIdPrefix
+    let sec = &cfg["kafka_security"];
+    assert_eq!(sec["protocol"], "SSL");
+    let user_name = cfg["group_id_prefix"].as_str().unwrap();
+    let user = find("KafkaUser", user_name);
+    assert_eq!(user["spec"]["authentication"]["type"], "tls");
+    let acls = user["spec"]["authorization"]["acls"].as_array().unwrap();
+    assert!(acls
+        .iter()
+        .any(|a| a["resource"]["type"] == "topic" && a["resource"]["name"] == topic));
+    assert!(acls.iter().any(|a| a["resource"]["type"] == "group"
+        && a["resource"]["name"] == user_name
+        && a["resource"]["patternType"] == "prefix"));
+    // Secrets mounted: the user's and the cluster CA's
+    let app = replay.application().unwrap();
+    let secrets: Vec<&str> = app["spec"]["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v["secret"]["secretName"].as_str())
+        .collect();
+    assert_eq!(secrets, [user_name, cluster.cluster_ca_secret().as_str()]);
+    // format: the connectors write the Confluent wire format; the job reads it through ccompat
+    assert_eq!(cfg["format"]["type"], "avro");
+    assert_eq!(
+        cfg["format"]["registry_url"],
+        strimzi_templates::registry::apicurio_ccompat_url(kafka::REGISTRY, kafka::NAMESPACE)
+    );
+    for connector in [kafka::POSTGRES_CONNECTOR, kafka::ICEBERG_CONNECTOR] {
+        let c = find("KafkaConnector", connector);
+        for side in ["key", "value"] {
+            for (k, v) in strimzi_templates::connect::CONFLUENT_WIRE_FORMAT {
+                let got = &c["spec"]["config"][format!("{side}.converter.{k}")];
+                assert_eq!(
+                    got.to_string().trim_matches('"'),
+                    v,
+                    "{connector} {side} {k}"
+                );
+            }
+        }
+    }
+    // the streaming base of spark-templates agrees as well, with its own user
+    let stream = spark_templates::defaults::cdc_to_iceberg().build().unwrap();
+    let stream_cfg: Value =
+        serde_json::from_str(stream.config_maps[0].files().get("job.json").unwrap()).unwrap();
+    assert_eq!(stream_cfg["bootstrap_servers"], cfg["bootstrap_servers"]);
+    assert_eq!(stream_cfg["format"], cfg["format"]);
+    find("KafkaTopic", stream_cfg["topic"].as_str().unwrap());
+    let stream_user = find("KafkaUser", stream_cfg["group_id_prefix"].as_str().unwrap());
+    assert_eq!(stream_user["spec"]["authentication"]["type"], "tls");
 }
 
 #[test]

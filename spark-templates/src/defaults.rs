@@ -6,7 +6,7 @@ use crate::catalog::{IcebergCatalog, S3Storage, SecretKeyRef};
 use crate::error::Result;
 use crate::job::SparkJobOptions;
 use crate::templates::aggregation_batch::AggregationBatch;
-use crate::templates::cdc_to_iceberg::{CdcToIceberg, ColumnType};
+use crate::templates::cdc_to_iceberg::{CdcFormat, CdcToIceberg, ColumnType, KafkaSecurity};
 use crate::templates::dbt_runner::DbtRunner;
 use crate::templates::iceberg_maintenance::{IcebergMaintenance, TableMaintenance};
 use crate::templates::partition_rebuild::{PartitionRebuild, RebuildMode};
@@ -28,9 +28,39 @@ pub fn s3() -> S3Storage {
     )
 }
 
-/// The `cdc-to-iceberg` base: `dbserver1.public.orders` into `sales.orders`.
+/// The TLS listener of strimzi-templates' `small-cluster` (`lake`, namespace `kafka`): the only
+/// listener it has (mTLS).
+pub const KAFKA_BOOTSTRAP: &str = "lake-kafka-bootstrap.kafka.svc:9093";
+/// The cluster CA certificate Secret of that cluster (`ca.p12`, `ca.password`).
+pub const KAFKA_CLUSTER_CA_SECRET: &str = "lake-cluster-ca-cert";
+/// The `KafkaUser` (mTLS) strimzi-templates' `debezium-postgres` base creates for this crate's
+/// streaming CDC job; also its consumer group prefix (the ACL is by prefix).
+pub const KAFKA_CDC_USER: &str = "spark-cdc";
+/// The Confluent-compatible API of strimzi-templates' `schema-registry` base (Apicurio Registry 3
+/// `schema-registry` in namespace `kafka`).
+pub const SCHEMA_REGISTRY_CCOMPAT_URL: &str =
+    "http://schema-registry-app-service.kafka.svc:8080/apis/ccompat/v7";
+/// The orders change topic of strimzi-templates' `debezium-postgres` base (prefix `inventory`).
+pub const ORDERS_TOPIC: &str = "inventory.public.orders";
+
+/// mTLS to strimzi-templates' `lake` cluster as `KafkaUser` `user` (its Secret has the same name).
+pub fn kafka_tls(user: &str) -> KafkaSecurity {
+    KafkaSecurity::strimzi_tls(user, KAFKA_CLUSTER_CA_SECRET)
+}
+
+/// Debezium Avro as strimzi-templates' connectors write it (Apicurio, Confluent wire format).
+pub fn cdc_format() -> CdcFormat {
+    CdcFormat::confluent_avro(SCHEMA_REGISTRY_CCOMPAT_URL)
+}
+
+/// The `cdc-to-iceberg` base: [`ORDERS_TOPIC`] into `sales.orders`, Avro with schemas from
+/// [`SCHEMA_REGISTRY_CCOMPAT_URL`], mTLS as [`KAFKA_CDC_USER`] on [`KAFKA_BOOTSTRAP`].
 pub fn cdc_to_iceberg() -> CdcToIceberg {
-    CdcToIceberg::new("orders-cdc", "dbserver1.public.orders", "sales.orders")
+    CdcToIceberg::new("orders-cdc", ORDERS_TOPIC, "sales.orders")
+        .bootstrap_servers(KAFKA_BOOTSTRAP)
+        .kafka_security(kafka_tls(KAFKA_CDC_USER))
+        .group_id_prefix(KAFKA_CDC_USER)
+        .format(cdc_format())
         .column("id", ColumnType::BigInt)
         .column("customer_id", ColumnType::BigInt)
         .column("status", ColumnType::String)

@@ -496,6 +496,15 @@ impl JobBundle {
 /// An extra ConfigMap volume: (ConfigMap name, mount path, key → relative path items).
 pub(crate) type ExtraVolume = (String, String, Vec<(String, String)>);
 
+/// A Secret mounted read-only in the driver and the executors: (volume name, Secret name, mount
+/// path, key → relative path items).
+pub(crate) struct SecretVolume {
+    pub(crate) volume: String,
+    pub(crate) secret: String,
+    pub(crate) mount_path: String,
+    pub(crate) items: Vec<(String, String)>,
+}
+
 /// What a template asks of the common machinery.
 pub(crate) struct AppRequest<'a> {
     pub(crate) template: &'static str,
@@ -508,6 +517,10 @@ pub(crate) struct AppRequest<'a> {
     pub(crate) config_maps: Vec<ConfigMapFiles>,
     /// Extra plain environment of the driver.
     pub(crate) driver_env: Vec<(String, String)>,
+    /// Extra driver environment from Secrets (`valueFrom.secretKeyRef`).
+    pub(crate) driver_secret_env: Vec<k8s_openapi::api::core::v1::EnvVar>,
+    /// Secrets mounted in the driver and the executors.
+    pub(crate) secret_volumes: Vec<SecretVolume>,
 }
 
 fn hardened_container() -> SecurityContext {
@@ -661,8 +674,39 @@ impl SparkJob {
             });
         }
 
+        let mut executor_mounts = Vec::new();
+        for sv in &req.secret_volumes {
+            volumes.push(Volume {
+                name: sv.volume.clone(),
+                secret: Some(k8s_openapi::api::core::v1::SecretVolumeSource {
+                    secret_name: Some(sv.secret.clone()),
+                    items: (!sv.items.is_empty()).then(|| {
+                        sv.items
+                            .iter()
+                            .map(|(key, path)| KeyToPath {
+                                key: key.clone(),
+                                path: path.clone(),
+                                ..KeyToPath::default()
+                            })
+                            .collect()
+                    }),
+                    ..Default::default()
+                }),
+                ..Volume::default()
+            });
+            let mount = VolumeMount {
+                name: sv.volume.clone(),
+                mount_path: sv.mount_path.clone(),
+                read_only: Some(true),
+                ..VolumeMount::default()
+            };
+            driver_mounts.push(mount.clone());
+            executor_mounts.push(mount);
+        }
+
         let labels = self.labels(template);
         let mut driver_env = contribution.driver_env;
+        driver_env.extend(req.driver_secret_env);
         for (name, value) in req.driver_env {
             driver_env.push(k8s_openapi::api::core::v1::EnvVar {
                 name,
@@ -691,6 +735,7 @@ impl SparkJob {
                 memory: Some(self.executor_memory.clone()),
                 labels: labels.clone(),
                 env: contribution.executor_env,
+                volume_mounts: executor_mounts,
                 security_context: Some(hardened_container()),
                 pod_security_context: Some(hardened_pod()),
                 ..PodSpec::default()

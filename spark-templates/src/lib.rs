@@ -57,7 +57,9 @@ pub use catalog::{CatalogKind, IcebergCatalog, S3Storage, SecretKeyRef};
 pub use error::{Error, Result};
 pub use job::{Application, JobBundle, Monitoring, Restart, SparkJob, SparkJobOptions};
 pub use templates::aggregation_batch::AggregationBatch;
-pub use templates::cdc_to_iceberg::{BoundedReplay, CdcToIceberg, ColumnType, StartingOffsets};
+pub use templates::cdc_to_iceberg::{
+    BoundedReplay, CdcFormat, CdcToIceberg, ColumnType, KafkaSecurity, StartingOffsets,
+};
 pub use templates::dbt_runner::{DbtProject, DbtRunner};
 pub use templates::iceberg_maintenance::{IcebergMaintenance, Procedure, TableMaintenance};
 pub use templates::partition_rebuild::{PartitionRebuild, RebuildMode};
@@ -65,9 +67,10 @@ pub use templates::partition_rebuild::{PartitionRebuild, RebuildMode};
 /// Everything needed to build a job: `use spark_templates::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        AggregationBatch, BoundedReplay, CdcToIceberg, ColumnType, DbtProject, DbtRunner,
-        IcebergCatalog, IcebergMaintenance, Monitoring, PartitionRebuild, Procedure, RebuildMode,
-        Restart, S3Storage, SecretKeyRef, SparkJobOptions, StartingOffsets, TableMaintenance,
+        AggregationBatch, BoundedReplay, CdcFormat, CdcToIceberg, ColumnType, DbtProject,
+        DbtRunner, IcebergCatalog, IcebergMaintenance, KafkaSecurity, Monitoring, PartitionRebuild,
+        Procedure, RebuildMode, Restart, S3Storage, SecretKeyRef, SparkJobOptions, StartingOffsets,
+        TableMaintenance,
     };
 }
 

@@ -42,6 +42,15 @@ pub const AGGREGATION_BATCH: &str = "aggregation-batch";
 /// `iceberg-maintenance`.
 pub const ICEBERG_MAINTENANCE: &str = "iceberg-maintenance";
 
+/// `cdc-to-iceberg` (bounded replay only): start of the replay, RFC 3339 or epoch milliseconds.
+pub const REPLAY_FROM: &str = "--replay-from";
+/// `cdc-to-iceberg` (bounded replay into a branch only): the Iceberg branch to merge into, so that
+/// every run of a backfill pipeline gets its own (`backfill-<workflow uid>`).
+pub const REPLAY_BRANCH: &str = "--replay-branch";
+/// `cdc-to-iceberg` (bounded replay only): the checkpoint location of this run (a new location
+/// starts the replay over from `--replay-from`).
+pub const REPLAY_CHECKPOINT: &str = "--replay-checkpoint";
+
 /// The name of the ConfigMap of a job's code (`<job name>-code`).
 pub fn code_config_map(job_name: &str) -> String {
     format!("{job_name}-code")
@@ -54,12 +63,26 @@ pub const TEMPLATES: &[Template] = &[
         builder: "CdcToIceberg",
         kind: "SparkApplication",
         main_file: "cdc_to_iceberg.py",
-        arguments: &[JobArgument {
-            flag: "--replay-from",
-            value: "RFC 3339 timestamp or epoch milliseconds",
-            doc: "bounded replay only: start of the replay (default job.json replay.starting_timestamp_ms); \
-                  applies to a new checkpoint only",
-        }],
+        arguments: &[
+            JobArgument {
+                flag: REPLAY_FROM,
+                value: "RFC 3339 timestamp or epoch milliseconds",
+                doc: "bounded replay only: start of the replay (default job.json replay.starting_timestamp_ms); \
+                      applies to a new checkpoint only",
+            },
+            JobArgument {
+                flag: REPLAY_BRANCH,
+                value: "branch name: a letter, then letters, digits, `_` or `-` (at most 100); not main",
+                doc: "bounded replay into a branch only: the branch merged into, created from main when \
+                      missing (default job.json replay.branch)",
+            },
+            JobArgument {
+                flag: REPLAY_CHECKPOINT,
+                value: "URI such as s3a://bucket/path",
+                doc: "bounded replay only: checkpoint location of the run (default job.json \
+                      replay.checkpoint_location); must differ from the streaming checkpoint",
+            },
+        ],
     },
     Template {
         name: PARTITION_REBUILD,

@@ -48,6 +48,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "cdc_to_iceberg.py",
         include_str!("../templates/cdc_to_iceberg.py"),
     ),
+    (
+        "datatier_avro.py",
+        include_str!("../templates/datatier_avro.py"),
+    ),
     ("cdc_merge.sql", include_str!("../templates/cdc_merge.sql")),
     (
         "cdc_create_table.sql",
@@ -113,6 +117,14 @@ pub(crate) fn runtime(template: &str) -> Result<String> {
         &minijinja::context! {
             template, version => env!("CARGO_PKG_VERSION"), conf_prefix => CONF_FROM_ENV_PREFIX,
         },
+    )
+}
+
+/// The Avro decoder module of the CDC job, rendered for a template.
+pub(crate) fn avro_runtime(template: &str) -> Result<String> {
+    render(
+        "datatier_avro.py",
+        &minijinja::context! { template, version => env!("CARGO_PKG_VERSION") },
     )
 }
 

@@ -17,6 +17,7 @@ TBLPROPERTIES (
   'write.merge.mode' = 'merge-on-read'
 );
 {% if branch %}
--- the bounded replay writes into branch {{ branch }}, created from main when missing
-ALTER TABLE {{ table }} CREATE BRANCH IF NOT EXISTS {{ branch }};
+-- the bounded replay writes into a branch (job.json replay.branch, or --replay-branch at run time),
+-- created from main when missing
+ALTER TABLE {{ table }} CREATE BRANCH IF NOT EXISTS `{{ "{{ replay_branch }}" }}`;
 {% endif %}

@@ -298,9 +298,18 @@ fn bounded_replay_into_a_branch() {
         cfg["replay"]["checkpoint_location"],
         "s3a://lake/checkpoints/orders-cdc-replay-backfill-1"
     );
-    assert!(code_file(&job, "merge.sql").contains("MERGE INTO sales.orders.branch_backfill_1 AS t"));
+    // the branch is substituted at run time (job.json `replay.branch` or `--replay-branch`)
+    assert_eq!(cfg["replay"]["branch"], "backfill_1");
+    assert!(code_file(&job, "merge.sql")
+        .contains("MERGE INTO sales.orders.`branch_{{ replay_branch }}` AS t"));
     assert!(code_file(&job, "create_table.sql")
-        .contains("ALTER TABLE sales.orders CREATE BRANCH IF NOT EXISTS backfill_1;"));
+        .contains("ALTER TABLE sales.orders CREATE BRANCH IF NOT EXISTS `{{ replay_branch }}`;"));
+    assert!(job.readme.contains("`--replay-branch`"));
+    assert!(
+        !job.readme.contains("| trigger interval |"),
+        "{}",
+        job.readme
+    );
     let Application::Once(app) = &job.application else {
         panic!("a SparkApplication")
     };
@@ -417,4 +426,124 @@ fn exported_names_match_the_jobs() {
             );
         }
     }
+}
+
+#[test]
+fn kafka_mtls_and_avro_come_from_secrets_and_the_registry() {
+    let job = spark_templates::defaults::cdc_to_iceberg().build().unwrap();
+    let spec = job.application.spec();
+    let cfg: serde_json::Value = serde_json::from_str(&code_file(&job, "job.json")).unwrap();
+    assert_eq!(
+        cfg["bootstrap_servers"],
+        "lake-kafka-bootstrap.kafka.svc:9093"
+    );
+    assert_eq!(cfg["kafka_security"]["protocol"], "SSL");
+    assert_eq!(cfg["format"]["type"], "avro");
+    assert_eq!(cfg["group_id_prefix"], "spark-cdc");
+    // keystore and truststore mounted in driver and executors
+    for mounts in [
+        &spec.driver.pod.volume_mounts,
+        &spec.executor.pod.volume_mounts,
+    ] {
+        let paths: Vec<&str> = mounts.iter().map(|m| m.mount_path.as_str()).collect();
+        assert!(paths.contains(&"/opt/spark/kafka/user"), "{paths:?}");
+        assert!(paths.contains(&"/opt/spark/kafka/cluster-ca"), "{paths:?}");
+    }
+    let secrets: Vec<(String, String)> = spec
+        .volumes
+        .iter()
+        .filter_map(|v| v.secret.as_ref())
+        .map(|s| {
+            (
+                s.secret_name.clone().unwrap(),
+                s.items.as_ref().unwrap()[0].key.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        secrets,
+        [
+            ("spark-cdc".to_owned(), "user.p12".to_owned()),
+            ("lake-cluster-ca-cert".to_owned(), "ca.p12".to_owned())
+        ]
+    );
+    // passwords: env from secretKeyRef on the driver, never a value
+    for (var, secret, key) in [
+        ("KAFKA_KEYSTORE_PASSWORD", "spark-cdc", "user.password"),
+        (
+            "KAFKA_TRUSTSTORE_PASSWORD",
+            "lake-cluster-ca-cert",
+            "ca.password",
+        ),
+    ] {
+        let env = spec.driver.pod.env.iter().find(|e| e.name == var).unwrap();
+        assert!(env.value.is_none());
+        let r = env
+            .value_from
+            .as_ref()
+            .unwrap()
+            .secret_key_ref
+            .as_ref()
+            .unwrap();
+        assert_eq!((r.name.as_str(), r.key.as_str()), (secret, key));
+    }
+    assert!(code_file(&job, "datatier_avro.py").contains("def fetch_schema"));
+}
+
+#[test]
+fn kafka_security_and_format_are_validated() {
+    let base = || {
+        CdcToIceberg::new("c", "t", "a.b")
+            .column("id", ColumnType::BigInt)
+            .key("id")
+            .catalog(spark_templates::defaults::catalog())
+    };
+    for (k, v) in [
+        ("kafka.security.protocol", "SSL"),
+        ("kafka.ssl.truststore.location", "/x"),
+        ("kafka.sasl.mechanism", "PLAIN"),
+    ] {
+        let err = base().kafka_option(k, v).build().unwrap_err();
+        assert!(err.to_string().contains("kafka_security"), "{err}");
+    }
+    for url in [
+        "schema-registry:8080",
+        "http://user:pw@registry/apis/ccompat/v7",
+        "http:// x",
+    ] {
+        let err = base()
+            .format(CdcFormat::confluent_avro(url))
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains("schema registry URL"), "{err}");
+    }
+    let err = base()
+        .kafka_security(KafkaSecurity::strimzi_tls("Bad_Name", "ca"))
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("Kafka user Secret"), "{err}");
+    let job = base()
+        .kafka_security(KafkaSecurity::strimzi_scram_sha_512(
+            "reader",
+            "lake-cluster-ca-cert",
+        ))
+        .build()
+        .unwrap();
+    let cfg: serde_json::Value = serde_json::from_str(&code_file(&job, "job.json")).unwrap();
+    assert_eq!(cfg["kafka_security"]["protocol"], "SASL_SSL");
+    assert_eq!(cfg["kafka_security"]["sasl_mechanism"], "SCRAM-SHA-512");
+    assert_eq!(cfg["kafka_security"]["password_env"], "KAFKA_SASL_PASSWORD");
+    let env = &job.application.spec().driver.pod.env;
+    let sasl = env
+        .iter()
+        .find(|e| e.name == "KAFKA_SASL_PASSWORD")
+        .unwrap();
+    let r = sasl
+        .value_from
+        .as_ref()
+        .unwrap()
+        .secret_key_ref
+        .as_ref()
+        .unwrap();
+    assert_eq!((r.name.as_str(), r.key.as_str()), ("reader", "password"));
 }

@@ -1,8 +1,10 @@
 //! The job code runs: aggregation-batch, partition-rebuild, iceberg-maintenance and cdc-to-iceberg's
-//! merge (streaming, and a bounded replay into a branch) in a local Spark 3.5 + Iceberg 1.10 (JDBC catalog on SQLite).
+//! merge (streaming JSON, Confluent-framed Avro, and a bounded replay into a branch, with run-time
+//! branch names and the post-replay verification) in a local Spark 3.5 + Iceberg 1.10 (JDBC catalog
+//! on SQLite).
 //!
-//! Needs `DATA_TIER_SPARK_PYTHON` (python of the Spark oracle venv) and `DATA_TIER_SPARK_SQL`
-//! (`spark_sql.py`); see tests/README.
+//! Needs `DATA_TIER_SPARK_PYTHON` (python of the Spark oracle venv), `DATA_TIER_SPARK_SQL`
+//! (`spark_sql.py`) and `DATA_TIER_PY_EXTRA` (fastavro); see tests/README.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -56,6 +58,10 @@ fn job_code_runs_in_local_spark() {
         "the python of the Spark oracle venv",
     );
     let spark_sql = env_path("DATA_TIER_SPARK_SQL", "../shared/oracles/spark_sql.py");
+    let pyextra = env_path(
+        "DATA_TIER_PY_EXTRA",
+        "a folder with fastavro installed (pip install --target), used to encode Avro test records",
+    );
     let tmp = tempfile::tempdir().unwrap();
     let bases = tmp.path().join("bases");
     let work = tmp.path().join("lake");
@@ -118,6 +124,30 @@ fn job_code_runs_in_local_spark() {
             .build()
             .unwrap(),
     );
+    // Avro in the Confluent wire format with mTLS: decoded from fastavro-encoded bytes, writer
+    // schemas served by a local ccompat endpoint (run_jobs.py points the job at it)
+    write(
+        &bases,
+        CdcToIceberg::new("cdc-avro", "inventory.public.orders", "sales.orders_avro")
+            .column("id", ColumnType::BigInt)
+            .column("status", ColumnType::String)
+            .column("amount", ColumnType::Decimal(12, 2))
+            .column("day", ColumnType::Date)
+            .column("updated_at", ColumnType::Timestamp)
+            .key("id")
+            .bootstrap_servers("lake-kafka-bootstrap.kafka.svc:9093")
+            .format(CdcFormat::confluent_avro(
+                "http://schema-registry-app-service.kafka.svc:8080/apis/ccompat/v7",
+            ))
+            .kafka_security(KafkaSecurity::strimzi_tls(
+                "spark-cdc",
+                "lake-cluster-ca-cert",
+            ))
+            .group_id_prefix("spark-cdc")
+            .catalog(jdbc_catalog())
+            .build()
+            .unwrap(),
+    );
     // the bounded replay variant: the same table, merged into branch `backfill`
     write(
         &bases,
@@ -167,7 +197,11 @@ fn job_code_runs_in_local_spark() {
     );
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/run_jobs.py");
     let out = run(
-        Command::new(&python).arg(&script).arg(&work).arg(&bases),
+        Command::new(&python)
+            .arg(&script)
+            .arg(&work)
+            .arg(&bases)
+            .env("PYTHONPATH", &pyextra),
         "run_jobs.py",
     );
     assert!(out.contains("all job checks passed"), "{out}");

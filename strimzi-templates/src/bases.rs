@@ -34,8 +34,12 @@ pub const POSTGRES_CONNECTOR: &str = "inventory-postgres";
 pub const ICEBERG_CONNECTOR: &str = "inventory-iceberg";
 /// Iceberg namespace the sink writes.
 pub const ICEBERG_NAMESPACE: &str = "raw_inventory";
-/// Consumer group (and `KafkaUser`) of the Spark CDC backfill job.
+/// Consumer group prefix (and `KafkaUser`) of the Spark CDC backfill job (argo-templates'
+/// `cdc-backfill`): Spark generates its group ids, so the ACL is by prefix.
 pub const BACKFILL_GROUP: &str = "cdc-backfill";
+/// Consumer group prefix (and `KafkaUser`) of the streaming Spark CDC job (spark-templates'
+/// `cdc-to-iceberg`).
+pub const SPARK_CDC_USER: &str = "spark-cdc";
 /// Secret with the Postgres replication user (`username`, `password`).
 pub const POSTGRES_SECRET: &str = "inventory-postgres-cdc";
 /// Secret with S3 credentials (`access-key-id`, `secret-access-key`).
@@ -242,10 +246,12 @@ pub fn debezium_postgres() -> Result<Base> {
         .producer(&[&dlq])
         .build()?;
     objects.push(connect_user.to_value()?);
-    let backfill_user = UserBuilder::new(CLUSTER, BACKFILL_GROUP, cluster.client_auth())
-        .consumer_group(BACKFILL_GROUP, &cdc_refs)
-        .build()?;
-    objects.push(backfill_user.to_value()?);
+    for spark_user in [BACKFILL_GROUP, SPARK_CDC_USER] {
+        let user = UserBuilder::new(CLUSTER, spark_user, cluster.client_auth())
+            .consumer_group_prefix(spark_user, &cdc_refs)
+            .build()?;
+        objects.push(user.to_value()?);
+    }
     objects.extend(connect.build()?.objects()?);
     objects.push(source.build()?.to_value()?);
     objects.push(sink.build()?.to_value()?);
@@ -268,6 +274,10 @@ pub fn debezium_postgres() -> Result<Base> {
                 readable_secrets => [POSTGRES_SECRET, S3_SECRET],
                 push_secret => PUSH_SECRET,
                 backfill_user => BACKFILL_GROUP,
+                spark_user => SPARK_CDC_USER,
+                ccompat_url => crate::registry::apicurio_ccompat_url(REGISTRY, NAMESPACE),
+                bootstrap => cluster.bootstrap_servers(),
+                cluster_ca => cluster.cluster_ca_secret(),
             },
         )?,
         objects,

@@ -330,8 +330,26 @@ fn connector(
     .with_label(CLUSTER_LABEL, connect))
 }
 
+/// Apicurio converter settings: the Confluent wire format (magic byte, 4-byte content id in the
+/// payload, no schema id headers), so that any Confluent-compatible consumer can decode the
+/// records with the registry's `/apis/ccompat/v7/schemas/ids/<id>` (spark-templates'
+/// `CdcToIceberg` with `CdcFormat::ConfluentAvro`).
+pub const CONFLUENT_WIRE_FORMAT: [(&str, &str); 3] = [
+    ("apicurio.registry.as-confluent", "true"),
+    ("apicurio.registry.headers.enabled", "false"),
+    ("apicurio.registry.use-id", "contentId"),
+];
+
 fn converter_config(config: &mut BTreeMap<String, Value>, registry_url: &str) {
     for side in ["key", "value"] {
+        for (k, v) in CONFLUENT_WIRE_FORMAT {
+            let v: Value = match v {
+                "true" => true.into(),
+                "false" => false.into(),
+                other => other.into(),
+            };
+            config.insert(format!("{side}.converter.{k}"), v);
+        }
         config.insert(format!("{side}.converter"), APICURIO_AVRO_CONVERTER.into());
         config.insert(
             format!("{side}.converter.apicurio.registry.url"),

@@ -250,6 +250,12 @@ pub fn apicurio_api_url(name: &str) -> String {
     format!("http://{name}-app-service:8080/apis/registry/v3")
 }
 
+/// The Confluent-compatible API (`/apis/ccompat/v7`) of `ApicurioRegistry3` `name` in namespace
+/// `namespace`, for clients outside it (Spark's CDC job fetches writer schemas by id there).
+pub fn apicurio_ccompat_url(name: &str, namespace: &str) -> String {
+    format!("http://{name}-app-service.{namespace}.svc:8080/apis/ccompat/v7")
+}
+
 /// Confluent Schema Registry as a Deployment + Service, storing schemas in `_schemas` over mTLS
 /// as `KafkaUser` `user` (keystore and truststore mounted from the user operator's Secrets).
 #[derive(Debug, Clone, PartialEq)]

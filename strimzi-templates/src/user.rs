@@ -184,6 +184,21 @@ impl UserBuilder {
         self
     }
 
+    /// Consume `topics` with consumer groups named `prefix...`: Read+Describe on each topic, Read on
+    /// the groups by prefix. For clients that generate their group ids, such as Spark's Kafka
+    /// source (`groupIdPrefix`).
+    pub fn consumer_group_prefix(mut self, prefix: &str, topics: &[&str]) -> Self {
+        for t in topics {
+            self.topic(
+                t,
+                PatternType::Literal,
+                &[Operation::Read, Operation::Describe],
+            );
+        }
+        self.group(prefix, PatternType::Prefix);
+        self
+    }
+
     /// Produce to `topics`: Write+Describe.
     pub fn producer(mut self, topics: &[&str]) -> Self {
         for t in topics {

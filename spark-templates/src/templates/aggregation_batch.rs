@@ -119,6 +119,8 @@ impl AggregationBatch {
             extra_volumes: vec![],
             config_maps: vec![code],
             driver_env: vec![],
+            driver_secret_env: vec![],
+            secret_volumes: vec![],
         })?;
         let mut params = render::common_params(&self.job, &bundle);
         params.extend([

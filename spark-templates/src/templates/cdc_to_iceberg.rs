@@ -5,9 +5,11 @@ use std::collections::BTreeMap;
 use manifest_bundle::ConfigMapFiles;
 use serde::Serialize;
 
+use crate::catalog::SecretKeyRef;
 use crate::error::{Error, Result};
 use crate::job::{
-    parse_table, AppRequest, JobBundle, Restart, SparkJob, SparkJobOptions, JOB_CODE_DIR,
+    parse_table, AppRequest, JobBundle, Restart, SecretVolume, SparkJob, SparkJobOptions,
+    JOB_CODE_DIR,
 };
 use crate::render::{self, param, ReadmeParts};
 use crate::versions;
@@ -60,6 +62,129 @@ pub enum StartingOffsets {
     Earliest,
     /// Only new events.
     Latest,
+}
+
+/// How the change events are encoded on the topic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CdcFormat {
+    /// Kafka Connect's `JsonConverter` (with or without the schema envelope). Needs Debezium's
+    /// `decimal.handling.mode=string` for DECIMAL columns and `time.precision.mode=connect`
+    /// (dates as days, timestamps as epoch milliseconds).
+    Json,
+    /// Avro in the Confluent wire format (magic byte 0, 4-byte schema id, Avro binary), as written
+    /// by Apicurio Registry 3's `AvroConverter` with `apicurio.registry.as-confluent=true` and
+    /// `apicurio.registry.headers.enabled=false` (strimzi-templates' `debezium-postgres` base), or
+    /// by Confluent's converter. The writer schemas are fetched per micro-batch, by id, from the
+    /// registry's Confluent-compatible API (Apicurio: `.../apis/ccompat/v7`) and the records are
+    /// decoded by the job's own decoder (`datatier_avro.py`, shipped to the executors): decimals,
+    /// dates and timestamps are converted from Debezium's semantic types whatever the connector's
+    /// `decimal.handling.mode` / `time.precision.mode`.
+    ConfluentAvro {
+        /// Base URL of the Confluent-compatible API, e.g.
+        /// `http://schema-registry-app-service.kafka.svc:8080/apis/ccompat/v7`.
+        registry_url: String,
+    },
+}
+
+impl CdcFormat {
+    /// [`CdcFormat::ConfluentAvro`] with the registry's Confluent-compatible API base URL.
+    pub fn confluent_avro(registry_url: impl Into<String>) -> Self {
+        CdcFormat::ConfluentAvro {
+            registry_url: registry_url.into(),
+        }
+    }
+}
+
+/// How the job authenticates to Kafka. Credentials are never rendered: key and trust stores are
+/// mounted from Secrets (driver and executors) and passwords reach the driver as environment
+/// variables (`valueFrom.secretKeyRef`), read at run time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KafkaSecurity {
+    /// No authentication, no TLS (`PLAINTEXT`).
+    Plaintext,
+    /// TLS client authentication with a Strimzi `KafkaUser` of `authentication.type: tls`: the
+    /// user's Secret (`user.p12`, `user.password`) is the keystore, the cluster CA Secret
+    /// (`<cluster>-cluster-ca-cert`: `ca.p12`, `ca.password`) the truststore.
+    StrimziTls {
+        /// The KafkaUser's Secret (named like the user).
+        user_secret: String,
+        /// The cluster CA certificate Secret.
+        cluster_ca_secret: String,
+    },
+    /// SCRAM-SHA-512 over TLS with a Strimzi `KafkaUser` of `authentication.type: scram-sha-512`:
+    /// the password from the user's Secret (key `password`), the cluster CA Secret as truststore.
+    StrimziScramSha512 {
+        /// The KafkaUser (and its Secret's name).
+        user: String,
+        /// The cluster CA certificate Secret.
+        cluster_ca_secret: String,
+    },
+}
+
+impl KafkaSecurity {
+    /// [`KafkaSecurity::StrimziTls`].
+    pub fn strimzi_tls(
+        user_secret: impl Into<String>,
+        cluster_ca_secret: impl Into<String>,
+    ) -> Self {
+        KafkaSecurity::StrimziTls {
+            user_secret: user_secret.into(),
+            cluster_ca_secret: cluster_ca_secret.into(),
+        }
+    }
+
+    /// [`KafkaSecurity::StrimziScramSha512`].
+    pub fn strimzi_scram_sha_512(
+        user: impl Into<String>,
+        cluster_ca_secret: impl Into<String>,
+    ) -> Self {
+        KafkaSecurity::StrimziScramSha512 {
+            user: user.into(),
+            cluster_ca_secret: cluster_ca_secret.into(),
+        }
+    }
+}
+
+/// Where the Kafka user's Secret is mounted (driver and executors).
+pub const KAFKA_USER_DIR: &str = "/opt/spark/kafka/user";
+/// Where the Kafka cluster CA Secret is mounted (driver and executors).
+pub const KAFKA_CA_DIR: &str = "/opt/spark/kafka/cluster-ca";
+/// Driver environment variable with the keystore password (`user.password`).
+pub const KAFKA_KEYSTORE_PASSWORD_ENV: &str = "KAFKA_KEYSTORE_PASSWORD";
+/// Driver environment variable with the truststore password (`ca.password`).
+pub const KAFKA_TRUSTSTORE_PASSWORD_ENV: &str = "KAFKA_TRUSTSTORE_PASSWORD";
+/// Driver environment variable with the SCRAM password (`password`).
+pub const KAFKA_SASL_PASSWORD_ENV: &str = "KAFKA_SASL_PASSWORD";
+
+#[derive(Serialize)]
+struct Store {
+    path: String,
+    password_env: &'static str,
+}
+
+#[derive(Serialize)]
+struct SecurityConfig {
+    protocol: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    truststore: Option<Store>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    keystore: Option<Store>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sasl_mechanism: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    password_env: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct FormatConfig<'a> {
+    #[serde(rename = "type")]
+    type_: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    registry_url: Option<&'a str>,
 }
 
 /// A bounded replay of the topic (the Argo `cdc-backfill` pipeline): read from a point in time up to
@@ -251,6 +376,11 @@ struct Config<'a> {
     max_offsets_per_trigger: Option<u64>,
     fail_on_data_loss: bool,
     kafka_options: &'a BTreeMap<String, String>,
+    format: FormatConfig<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kafka_security: Option<SecurityConfig>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group_id_prefix: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     replay: Option<ReplayConfig<'a>>,
 }
@@ -272,6 +402,9 @@ pub struct CdcToIceberg {
     max_offsets_per_trigger: Option<u64>,
     partition_by: Option<String>,
     kafka_options: BTreeMap<String, String>,
+    format: CdcFormat,
+    security: KafkaSecurity,
+    group_id_prefix: Option<String>,
     replay: Option<BoundedReplay>,
 }
 
@@ -307,11 +440,35 @@ impl CdcToIceberg {
             max_offsets_per_trigger: None,
             partition_by: None,
             kafka_options: BTreeMap::new(),
+            format: CdcFormat::Json,
+            security: KafkaSecurity::Plaintext,
+            group_id_prefix: None,
             replay: None,
         }
     }
 
-    /// Kafka bootstrap servers (default the Strimzi `lake` cluster's bootstrap service).
+    /// How the events are encoded (default [`CdcFormat::Json`]).
+    pub fn format(mut self, format: CdcFormat) -> Self {
+        self.format = format;
+        self
+    }
+
+    /// How the job authenticates to Kafka (default [`KafkaSecurity::Plaintext`]).
+    pub fn kafka_security(mut self, security: KafkaSecurity) -> Self {
+        self.security = security;
+        self
+    }
+
+    /// Prefix of the consumer group ids Spark generates (`groupIdPrefix`), for brokers whose ACLs
+    /// allow the user's groups by prefix (Spark's default is `spark-kafka-source`).
+    pub fn group_id_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.group_id_prefix = Some(prefix.into());
+        self
+    }
+
+    /// Kafka bootstrap servers (default `lake-kafka-bootstrap.kafka.svc:9092`, a plaintext
+    /// listener; strimzi-templates' cluster only has the TLS listener on 9093, see
+    /// [`CdcToIceberg::kafka_security`]).
     pub fn bootstrap_servers(mut self, servers: impl Into<String>) -> Self {
         self.bootstrap_servers = servers.into();
         self
@@ -369,7 +526,9 @@ impl CdcToIceberg {
         self
     }
 
-    /// Another Kafka source option (`kafka.security.protocol`, ...); never a secret.
+    /// Another Kafka source option (`kafka.client.id`, `minPartitions`, ...); never a secret, and
+    /// not a security setting (`kafka.security.*`, `kafka.ssl.*`, `kafka.sasl.*`: use
+    /// [`CdcToIceberg::kafka_security`]).
     pub fn kafka_option(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.kafka_options.insert(key.into(), value.into());
         self
@@ -572,7 +731,148 @@ impl CdcToIceberg {
                 reason: "credentials must not be inlined".into(),
             });
         }
+        if let Some(k) = self.kafka_options.keys().find(|k| {
+            ["kafka.security.", "kafka.ssl.", "kafka.sasl."]
+                .iter()
+                .any(|p| k.starts_with(p))
+        }) {
+            return Err(Error::InvalidValue {
+                field: format!("kafka option {k}"),
+                value: self.kafka_options[k].clone(),
+                reason: "security settings come from .kafka_security(KafkaSecurity::..)".into(),
+            });
+        }
+        if let CdcFormat::ConfluentAvro { registry_url } = &self.format {
+            let ok = (registry_url.starts_with("http://") || registry_url.starts_with("https://"))
+                && registry_url.len() > "https://".len()
+                && !registry_url.contains(char::is_whitespace)
+                && !registry_url.contains('@');
+            if !ok {
+                return Err(Error::InvalidValue {
+                    field: "schema registry URL".into(),
+                    value: registry_url.clone(),
+                    reason: "an http(s) URL without credentials, such as \
+                             http://schema-registry-app-service.kafka.svc:8080/apis/ccompat/v7"
+                        .into(),
+                });
+            }
+        }
+        let names: Vec<(&str, &str)> = match &self.security {
+            KafkaSecurity::Plaintext => vec![],
+            KafkaSecurity::StrimziTls {
+                user_secret,
+                cluster_ca_secret,
+            } => vec![
+                ("Kafka user Secret", user_secret),
+                ("cluster CA Secret", cluster_ca_secret),
+            ],
+            KafkaSecurity::StrimziScramSha512 {
+                user,
+                cluster_ca_secret,
+            } => vec![
+                ("Kafka user", user),
+                ("cluster CA Secret", cluster_ca_secret),
+            ],
+        };
+        for (field, name) in names {
+            let ok = !name.is_empty()
+                && name.len() <= 253
+                && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && !name.ends_with(['-', '.'])
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
+            if !ok {
+                return Err(Error::InvalidValue {
+                    field: field.into(),
+                    value: name.into(),
+                    reason: "a Kubernetes object name (lowercase letters, digits, - and .)".into(),
+                });
+            }
+        }
+        if let Some(p) = &self.group_id_prefix {
+            if p.is_empty() || p.contains(char::is_whitespace) {
+                return Err(Error::InvalidValue {
+                    field: "group id prefix".into(),
+                    value: p.clone(),
+                    reason: "a non-empty consumer group prefix without spaces".into(),
+                });
+            }
+        }
         Ok((namespace, checkpoint))
+    }
+
+    /// job.json `kafka_security`, the Secret volumes and the driver's Secret environment.
+    fn security_parts(
+        &self,
+    ) -> (
+        Option<SecurityConfig>,
+        Vec<SecretVolume>,
+        Vec<k8s_openapi::api::core::v1::EnvVar>,
+    ) {
+        let ca = |secret: &str| SecretVolume {
+            volume: "kafka-cluster-ca".into(),
+            secret: secret.to_owned(),
+            mount_path: KAFKA_CA_DIR.into(),
+            items: vec![("ca.p12".into(), "ca.p12".into())],
+        };
+        let truststore = || Store {
+            path: format!("{KAFKA_CA_DIR}/ca.p12"),
+            password_env: KAFKA_TRUSTSTORE_PASSWORD_ENV,
+        };
+        match &self.security {
+            KafkaSecurity::Plaintext => (None, vec![], vec![]),
+            KafkaSecurity::StrimziTls {
+                user_secret,
+                cluster_ca_secret,
+            } => (
+                Some(SecurityConfig {
+                    protocol: "SSL",
+                    truststore: Some(truststore()),
+                    keystore: Some(Store {
+                        path: format!("{KAFKA_USER_DIR}/user.p12"),
+                        password_env: KAFKA_KEYSTORE_PASSWORD_ENV,
+                    }),
+                    sasl_mechanism: None,
+                    username: None,
+                    password_env: None,
+                }),
+                vec![
+                    SecretVolume {
+                        volume: "kafka-user".into(),
+                        secret: user_secret.clone(),
+                        mount_path: KAFKA_USER_DIR.into(),
+                        items: vec![("user.p12".into(), "user.p12".into())],
+                    },
+                    ca(cluster_ca_secret),
+                ],
+                vec![
+                    SecretKeyRef::new(user_secret, "user.password")
+                        .env(KAFKA_KEYSTORE_PASSWORD_ENV),
+                    SecretKeyRef::new(cluster_ca_secret, "ca.password")
+                        .env(KAFKA_TRUSTSTORE_PASSWORD_ENV),
+                ],
+            ),
+            KafkaSecurity::StrimziScramSha512 {
+                user,
+                cluster_ca_secret,
+            } => (
+                Some(SecurityConfig {
+                    protocol: "SASL_SSL",
+                    truststore: Some(truststore()),
+                    keystore: None,
+                    sasl_mechanism: Some("SCRAM-SHA-512"),
+                    username: Some(user.clone()),
+                    password_env: Some(KAFKA_SASL_PASSWORD_ENV),
+                }),
+                vec![ca(cluster_ca_secret)],
+                vec![
+                    SecretKeyRef::new(user, "password").env(KAFKA_SASL_PASSWORD_ENV),
+                    SecretKeyRef::new(cluster_ca_secret, "ca.password")
+                        .env(KAFKA_TRUSTSTORE_PASSWORD_ENV),
+                ],
+            ),
+        }
     }
 
     /// Validates the parameters and produces the objects.
@@ -587,9 +887,22 @@ impl CdcToIceberg {
             Some(t) => (t.to_owned(), parse_table("staging table", t)?.0),
             None => (self.table.clone(), namespace.clone()),
         };
-        let merge_target = replay
-            .as_ref()
-            .map_or_else(|| self.table.clone(), |r| r.target.clone());
+        // a branch is chosen at run time (`--replay-branch`, default job.json replay.branch): the
+        // SQL files carry the placeholder, substituted by the job
+        let merge_target = match &replay {
+            None => self.table.clone(),
+            Some(r) if r.branch.is_some() => {
+                format!("{}.`branch_{{{{ replay_branch }}}}`", self.table)
+            }
+            Some(r) => r.target.clone(),
+        };
+        let (security, secret_volumes, secret_env) = self.security_parts();
+        let format_doc = match &self.format {
+            CdcFormat::Json => "Debezium JSON change events (with or without the schema envelope)",
+            CdcFormat::ConfluentAvro { .. } => {
+                "Debezium Avro change events (Confluent wire format, writer schemas from the registry)"
+            }
+        };
         let name = self.job.name();
         let offsets = match self.starting_offsets {
             StartingOffsets::Earliest => "earliest",
@@ -600,7 +913,7 @@ impl CdcToIceberg {
             branch => replay.as_ref().and_then(|r| r.branch), replay => replay.is_some(),
             topic => self.topic.clone(), keys => self.keys.clone(),
             columns => crate::render::sv(&self.columns), order_field => self.order_field.clone(),
-            partition_by => self.partition_by.clone(),
+            partition_by => self.partition_by.clone(), format_doc,
             description => match &replay {
                 Some(r) => format!(
                     "bounded replay of Debezium changes from {} since {} merged into {}",
@@ -611,6 +924,7 @@ impl CdcToIceberg {
         };
         let code = ConfigMapFiles::new(self.job.code_config_map_name())
             .file("datatier_spark.py", render::runtime(TEMPLATE)?)
+            .file("datatier_avro.py", render::avro_runtime(TEMPLATE)?)
             .file(
                 "cdc_to_iceberg.py",
                 render::render("cdc_to_iceberg.py", &ctx)?,
@@ -636,6 +950,18 @@ impl CdcToIceberg {
                     max_offsets_per_trigger: self.max_offsets_per_trigger,
                     fail_on_data_loss: false,
                     kafka_options: &self.kafka_options,
+                    format: match &self.format {
+                        CdcFormat::Json => FormatConfig {
+                            type_: "json",
+                            registry_url: None,
+                        },
+                        CdcFormat::ConfluentAvro { registry_url } => FormatConfig {
+                            type_: "avro",
+                            registry_url: Some(registry_url),
+                        },
+                    },
+                    kafka_security: security,
+                    group_id_prefix: self.group_id_prefix.as_deref(),
                     replay: replay.clone(),
                 })?,
             );
@@ -651,6 +977,8 @@ impl CdcToIceberg {
             extra_volumes: vec![],
             config_maps: vec![code],
             driver_env: vec![],
+            driver_secret_env: secret_env,
+            secret_volumes,
         })?;
         let mut params = render::common_params(&self.job, &bundle);
         params.extend([
@@ -659,6 +987,35 @@ impl CdcToIceberg {
                 "bootstrap servers",
                 &self.bootstrap_servers,
                 "`job.json` `bootstrap_servers`",
+            ),
+            param(
+                "Kafka security",
+                match &self.security {
+                    KafkaSecurity::Plaintext => "PLAINTEXT".to_owned(),
+                    KafkaSecurity::StrimziTls {
+                        user_secret,
+                        cluster_ca_secret,
+                    } => format!(
+                        "SSL (mTLS): keystore Secret {user_secret} (user.p12), truststore Secret {cluster_ca_secret} (ca.p12)"
+                    ),
+                    KafkaSecurity::StrimziScramSha512 {
+                        user,
+                        cluster_ca_secret,
+                    } => format!(
+                        "SASL_SSL SCRAM-SHA-512 as {user}, truststore Secret {cluster_ca_secret} (ca.p12)"
+                    ),
+                },
+                "`job.json` `kafka_security` (builder: `KafkaSecurity`)",
+            ),
+            param(
+                "event format",
+                match &self.format {
+                    CdcFormat::Json => "Debezium JSON".to_owned(),
+                    CdcFormat::ConfluentAvro { registry_url } => {
+                        format!("Avro, Confluent wire format, schemas from {registry_url}")
+                    }
+                },
+                "`job.json` `format` (builder: `CdcFormat`)",
             ),
             param(
                 "table",
@@ -670,61 +1027,103 @@ impl CdcToIceberg {
                 self.keys.join(", "),
                 "`merge.sql` `ON` clause",
             ),
-            param("starting offsets", offsets, "`job.json` `starting_offsets`"),
-            param(
-                "trigger interval",
-                &self.trigger_interval,
-                "`job.json` `trigger_interval`",
-            ),
-            param(
-                "checkpoint",
-                &checkpoint,
-                "`job.json` `checkpoint_location`",
-            ),
         ]);
+        if let Some(p) = &self.group_id_prefix {
+            params.push(param(
+                "consumer group prefix",
+                p,
+                "`job.json` `group_id_prefix` (Spark `groupIdPrefix`)",
+            ));
+        }
         let mut overview_extra = String::new();
-        if let Some(r) = &replay {
-            params.extend([
+        match &replay {
+            // a replay: its own start, target and checkpoint replace the stream's settings
+            Some(r) => {
+                params.extend([
+                    param(
+                        "bounded replay start",
+                        r.starting_timestamp,
+                        "`job.json` `replay.starting_timestamp_ms`; at run time `--replay-from`",
+                    ),
+                    match r.branch {
+                        Some(b) => param(
+                            "bounded replay branch",
+                            b,
+                            "`job.json` `replay.branch`; at run time `--replay-branch`",
+                        ),
+                        None => param(
+                            "bounded replay target",
+                            &r.target,
+                            "`merge.sql` (builder: `BoundedReplay`)",
+                        ),
+                    },
+                    param(
+                        "bounded replay checkpoint",
+                        &r.checkpoint_location,
+                        "`job.json` `replay.checkpoint_location`; at run time `--replay-checkpoint`",
+                    ),
+                ]);
+                overview_extra = format!(
+                    "\n\nThis instance is a **bounded replay**: it starts at the first offset at or after {} in each \
+                     partition (Kafka `startingTimestamp`), stops at the end offsets present when it starts \
+                     (`trigger(availableNow=True)`), merges into `{}` (never the table's `main`), keeps its own \
+                     checkpoint at `{}` and ends.",
+                    r.starting_timestamp, r.target, r.checkpoint_location
+                );
+                if r.branch.is_some() {
+                    overview_extra.push_str(
+                        " `--replay-branch` and `--replay-checkpoint` choose another branch and checkpoint per run. \
+                         After the replay the job verifies the branch and exits 1 when it has duplicate keys or lacks a \
+                         key of `main` that the replayed window does not delete (the window is read again up to the \
+                         last batch's end offsets to find the deleted keys); publishing the branch is left to the pipeline.",
+                    );
+                }
+            }
+            None => params.extend([
+                param("starting offsets", offsets, "`job.json` `starting_offsets`"),
                 param(
-                    "bounded replay start",
-                    r.starting_timestamp,
-                    "`job.json` `replay.starting_timestamp_ms`; at run time `--replay-from`",
+                    "trigger interval",
+                    &self.trigger_interval,
+                    "`job.json` `trigger_interval`",
                 ),
                 param(
-                    "bounded replay target",
-                    &r.target,
-                    "`merge.sql` (builder: `BoundedReplay`)",
+                    "checkpoint",
+                    &checkpoint,
+                    "`job.json` `checkpoint_location`",
                 ),
-                param(
-                    "bounded replay checkpoint",
-                    &r.checkpoint_location,
-                    "`job.json` `replay.checkpoint_location`",
-                ),
-            ]);
-            overview_extra = format!(
-                "\n\nThis instance is a **bounded replay**: it starts at the first offset at or after {} in each \
-                 partition (Kafka `startingTimestamp`), stops at the end offsets present when it starts \
-                 (`trigger(availableNow=True)`), merges into `{}` (never the table's `main`), keeps its own \
-                 checkpoint at `{}` and ends.",
-                r.starting_timestamp, r.target, r.checkpoint_location
-            );
+            ]),
         }
         bundle.readme = render::readme(&self.job, &bundle, ReadmeParts {
             builder: "CdcToIceberg",
             overview: format!(
-                "Structured Streaming job reading Debezium change events (JSON, with or without the schema envelope) \
-                 from Kafka topic `{}` and applying each micro-batch to `{}` with `MERGE INTO`: the latest event per \
-                 key wins (ordered by `source.{}`, then `ts_ms`), creates and updates upsert, deletes delete, and \
-                 events older than the stored row are ignored. The table is created on first start with two extra \
-                 columns, `_cdc_order` and `_cdc_ts_ms`. Offsets are checkpointed at `{}`.",
-                self.topic, self.table, self.order_field, checkpoint
+                "Structured Streaming job reading {} from Kafka topic `{}` and applying each micro-batch to `{}` \
+                 with `MERGE INTO`: the latest event per key wins (ordered by `source.{}`, then `ts_ms`), creates and \
+                 updates upsert, deletes delete, and events older than the stored row are ignored. The table is \
+                 created on first start with two extra columns, `_cdc_order` and `_cdc_ts_ms`.{}",
+                format_doc, self.topic, self.table, self.order_field,
+                if replay.is_some() { String::new() } else { format!(" Offsets are checkpointed at `{checkpoint}`.") }
             ) + &overview_extra,
             params,
             extra_cms: vec![],
-            requirements: vec![
-                "Debezium's JSON converter; for DECIMAL columns `decimal.handling.mode=string`, dates as days and timestamps as epoch milliseconds (`time.precision.mode=connect`).".into(),
-                "The checkpoint bucket reachable through `s3a://` (`hadoop-aws` is added to the packages).".into(),
-            ],
+            requirements: [
+                match &self.format {
+                    CdcFormat::Json => "Debezium's JSON converter; for DECIMAL columns `decimal.handling.mode=string`, dates as days and timestamps as epoch milliseconds (`time.precision.mode=connect`).".to_owned(),
+                    CdcFormat::ConfluentAvro { registry_url } => format!(
+                        "Debezium's Avro converter writing the Confluent wire format (Apicurio 3: `apicurio.registry.as-confluent=true`, `apicurio.registry.headers.enabled=false`, `apicurio.registry.use-id=contentId`), and `{registry_url}/schemas/ids/<id>` reachable from the driver; no extra package (the decoder is `datatier_avro.py`, shipped to the executors)."
+                    ),
+                },
+                match &self.security {
+                    KafkaSecurity::Plaintext => "A plaintext Kafka listener.".to_owned(),
+                    KafkaSecurity::StrimziTls { user_secret, cluster_ca_secret } => format!(
+                        "Secrets `{user_secret}` (the Strimzi KafkaUser's: `user.p12`, `user.password`) and `{cluster_ca_secret}` (`ca.p12`, `ca.password`) in the job's namespace: the User Operator writes them in the Kafka namespace, so run the job there or copy them (e.g. with a secret replicator). Mounted in driver and executors at `{KAFKA_USER_DIR}` and `{KAFKA_CA_DIR}`; the passwords reach the driver as `{KAFKA_KEYSTORE_PASSWORD_ENV}` / `{KAFKA_TRUSTSTORE_PASSWORD_ENV}`."
+                    ),
+                    KafkaSecurity::StrimziScramSha512 { user, cluster_ca_secret } => format!(
+                        "Secrets `{user}` (the Strimzi KafkaUser's: `password`) and `{cluster_ca_secret}` (`ca.p12`, `ca.password`) in the job's namespace; the password reaches the driver as `{KAFKA_SASL_PASSWORD_ENV}`."
+                    ),
+                },
+                "The checkpoint bucket reachable through `s3a://` (`hadoop-aws` is added to the packages).".to_owned(),
+            ]
+            .into(),
             patch_example: vec![
                 "- op: replace".into(),
                 "  path: /spec/executor/instances".into(),

@@ -220,6 +220,8 @@ impl DbtRunner {
             extra_volumes,
             config_maps,
             driver_env: vec![("HOME".into(), "/tmp".into())],
+            driver_secret_env: vec![],
+            secret_volumes: vec![],
         })?;
         let mut params = render::common_params(&self.job, &bundle);
         params.extend([

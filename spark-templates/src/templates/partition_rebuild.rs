@@ -197,6 +197,8 @@ impl PartitionRebuild {
             extra_volumes: vec![],
             config_maps: vec![code],
             driver_env: vec![],
+            driver_secret_env: vec![],
+            secret_volumes: vec![],
         })?;
         let mut params = render::common_params(&self.job, &bundle);
         params.extend([

@@ -175,8 +175,13 @@ check(rcfg["replay"]["target"] == "sales.orders.branch_backfill"
 check([rp.replay_from_millis(v) for v in ["2024-01-01T00:00:00Z", "2024-01-01T02:00:00+02:00", "1704067200000"]]
       == [1704067200000] * 3, "--replay-from accepts RFC 3339 and epoch milliseconds")
 main_ref = rows("SELECT snapshot_id FROM sales.orders.refs WHERE name = 'main'")
-rp.ensure_table(spark, rt.read_text("create_table.sql", d))
-rp.ensure_table(spark, rt.read_text("create_table.sql", d))
+# the SQL files name the branch with a run-time placeholder, substituted by the job (job.json's branch here)
+replay_params = rp.sql_params(rcfg)
+check(replay_params == {"replay_branch": "backfill"}, f"run-time SQL parameters: {replay_params}")
+replay_merge = rt.render_sql(rt.read_text("merge.sql", d), replay_params)
+check("MERGE INTO sales.orders.`branch_backfill`" in replay_merge, "merge.sql targets the branch")
+rp.ensure_table(spark, rt.render_sql(rt.read_text("create_table.sql", d), replay_params))
+rp.ensure_table(spark, rt.render_sql(rt.read_text("create_table.sql", d), replay_params))
 refs = rows("SELECT name, type FROM sales.orders.refs ORDER BY name")
 check(refs == [("backfill", "BRANCH"), ("main", "BRANCH")], f"the branch is created once, from main: {refs}")
 replay_batch = [
@@ -185,7 +190,7 @@ replay_batch = [
     event("d", 62, before=row(4, "snap", "3.10"), envelope=True),
     event("u", 3, before=row(1, "new"), after=row(1, "older than the stored row")),
 ]
-rp.merge_batch(batch(replay_batch), 0, rcfg, rt.read_text("merge.sql", d))
+rp.merge_batch(batch(replay_batch), 0, rcfg, replay_merge)
 check(rows(table) == want, f"main is untouched by the replay: {rows(table)}")
 check(rows("SELECT snapshot_id FROM sales.orders.refs WHERE name = 'main'") == main_ref,
       "main's snapshot is the same")
@@ -193,9 +198,201 @@ branch = rows(table.replace("FROM sales.orders", "FROM sales.orders.branch_backf
 check(branch == [(1, "refunded", "0.00", "2024-01-01", "2024-01-01 00:00:00.001", 60),
                  (5, "late", "7.00", "2024-01-01", "2024-01-01 00:00:00.005", 61)],
       f"the branch has main's rows with the replayed changes: {branch}")
-rp.merge_batch(batch(replay_batch), 1, rcfg, rt.read_text("merge.sql", d))
+rp.merge_batch(batch(replay_batch), 1, rcfg, replay_merge)
 check(rows(table.replace("FROM sales.orders", "FROM sales.orders.branch_backfill")) == branch,
       "replaying the batch into the branch again changes nothing")
+
+# ---------------------------------------------------------------- run-time branch/checkpoint + verification
+import argparse  # noqa: E402
+import copy  # noqa: E402
+
+rcfg0 = rt.load_config(os.path.join(d, "job.json"))
+
+
+def args(**kw):
+    base = {"replay_from": None, "replay_branch": None, "replay_checkpoint": None}
+    base.update(kw)
+    return argparse.Namespace(**base)
+
+
+run = rp.apply_arguments(copy.deepcopy(rcfg0), args(replay_branch="backfill-7f3a-uid", replay_checkpoint="file:///tmp/cp-7f3a"))
+check(run["replay"]["target"] == "sales.orders.`branch_backfill-7f3a-uid`"
+      and run["replay"]["checkpoint_location"] == "file:///tmp/cp-7f3a",
+      f"--replay-branch / --replay-checkpoint override job.json: {run['replay']}")
+for bad in [args(replay_branch="main"), args(replay_branch="1x"), args(replay_branch="a b"),
+            args(replay_checkpoint="no-scheme"), args(replay_checkpoint=rcfg0["checkpoint_location"])]:
+    try:
+        rp.apply_arguments(copy.deepcopy(rcfg0), bad)
+        check(False, f"rejected: {bad}")
+    except SystemExit:
+        check(True, f"rejected: {bad}")
+params = rp.sql_params(run)
+rp.ensure_table(spark, rt.render_sql(rt.read_text("create_table.sql", d), params))
+rp.merge_batch(batch(replay_batch), 0, run, rt.render_sql(rt.read_text("merge.sql", d), params))
+run_rows = rows(table.replace("FROM sales.orders", "FROM sales.orders.`branch_backfill-7f3a-uid`"))
+check(run_rows == branch, f"a run-time branch (with `-`) is created from main and merged into: {run_rows}")
+check(rows(table) == want, "main is still untouched")
+deleted = rp.changes(batch(replay_batch), run).where("_cdc_op = 'd'").select("id")
+result = rp.verify_branch(spark, run, deleted)
+check(result["main_rows"] == 2 and result["branch_rows"] == 2 and result["deletes_in_window"] == 1
+      and result["missing_keys"] == 0 and result["duplicate_keys"] == 0,
+      f"a legitimate delete in the window passes the verification: {result}")
+try:
+    rp.verify_branch(spark, run, deleted.where("false"))
+    check(False, "a key of main missing from the branch without a delete fails the verification")
+except SystemExit:
+    check(True, "a key of main missing from the branch without a delete fails the verification")
+
+# ---------------------------------------------------------------- cdc-to-iceberg Avro (Confluent wire format)
+import decimal  # noqa: E402
+import http.server  # noqa: E402
+import io  # noqa: E402
+import struct  # noqa: E402
+import threading  # noqa: E402
+
+import fastavro  # noqa: E402
+
+
+def debezium_schema(v2=False):
+    value = [
+        {"name": "id", "type": "long"},
+        {"name": "status", "type": ["null", "string"], "default": None},
+        {"name": "amount", "type": ["null", {"type": "bytes", "scale": 2, "precision": 12, "connect.version": 1,
+                                              "connect.parameters": {"scale": "2", "connect.decimal.precision": "12"},
+                                              "connect.name": "org.apache.kafka.connect.data.Decimal",
+                                              "logicalType": "decimal"}], "default": None},
+        {"name": "day", "type": ["null", {"type": "int", "connect.version": 1, "connect.name": "io.debezium.time.Date"}],
+         "default": None},
+        {"name": "updated_at", "type": ["null", {"type": "long", "connect.version": 1,
+                                                  "connect.name": "io.debezium.time.MicroTimestamp"}], "default": None},
+    ]
+    if v2:  # a later schema version: columns the table does not have, of every complex type
+        value[2:2] = [
+            {"name": "note", "type": ["null", "string"], "default": None},
+            {"name": "tags", "type": {"type": "array", "items": "string"}, "default": []},
+            {"name": "attrs", "type": {"type": "map", "values": ["null", "double"]}, "default": {}},
+            {"name": "kind", "type": {"type": "enum", "name": "Kind", "symbols": ["A", "B"]}, "default": "A"},
+            {"name": "flag", "type": "boolean", "default": False},
+            {"name": "digest", "type": {"type": "fixed", "name": "Digest", "size": 4}},
+        ]
+    return {"type": "record", "name": "Envelope", "namespace": "inventory.public.orders",
+            "connect.name": "inventory.public.orders.Envelope", "fields": [
+                {"name": "before", "type": ["null", {"type": "record", "name": "Value", "fields": value}], "default": None},
+                {"name": "after", "type": ["null", "Value"], "default": None},
+                {"name": "source", "type": {"type": "record", "name": "Source", "namespace": "io.debezium.connector.postgresql",
+                                            "fields": [
+                                                {"name": "version", "type": "string"},
+                                                {"name": "ts_ms", "type": "long"},
+                                                {"name": "snapshot", "type": [{"type": "string", "connect.name": "io.debezium.data.Enum"}, "null"], "default": "false"},
+                                                {"name": "sequence", "type": ["null", "string"], "default": None},
+                                                {"name": "lsn", "type": ["null", "long"], "default": None}]}},
+                {"name": "transaction", "type": ["null", {"type": "record", "name": "block", "namespace": "event", "fields": [
+                    {"name": "id", "type": "string"}, {"name": "total_order", "type": "long"}]}], "default": None},
+                {"name": "op", "type": "string"},
+                {"name": "ts_ms", "type": ["null", "long"], "default": None}]}
+
+
+SCHEMAS = {7: debezium_schema(), 8: debezium_schema(v2=True)}
+registry_hits = []
+
+
+class Registry(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802
+        registry_hits.append(self.path)
+        sid = int(self.path.rsplit("/", 1)[1]) if self.path.startswith("/apis/ccompat/v7/schemas/ids/") else None
+        if sid not in SCHEMAS:
+            self.send_response(404)
+            self.end_headers()
+            return
+        body = json.dumps({"schema": json.dumps(SCHEMAS[sid])}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/vnd.schemaregistry.v1+json")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *a):
+        pass
+
+
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Registry)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+
+d = code("cdc-to-iceberg", "cdc-avro")
+av = load(os.path.join(d, "cdc_to_iceberg.py"), "cdc_avro")
+acfg = rt.load_config(os.path.join(d, "job.json"))
+check(acfg["format"]["type"] == "avro" and acfg["kafka_security"]["protocol"] == "SSL",
+      f"Avro job configuration: {acfg['format']}, {acfg['kafka_security']}")
+acfg["format"]["registry_url"] = f"http://127.0.0.1:{server.server_address[1]}/apis/ccompat/v7"
+spark.sparkContext.addPyFile(os.path.join(d, "datatier_avro.py"))
+av.ensure_table(spark, rt.read_text("create_table.sql", d))
+amerge = rt.read_text("merge.sql", d)
+parsed = {sid: fastavro.parse_schema(s) for sid, s in SCHEMAS.items()}
+
+
+def avro_row(i, status, amount, micros, v2=False):
+    r = {"id": i, "status": status, "amount": decimal.Decimal(amount), "day": 19723, "updated_at": micros}
+    if v2:
+        r.update(note="n", tags=["x", "y"], attrs={"a": 1.5, "b": None}, kind="B", flag=True, digest=b"\x00\x01\x02\x03")
+    return r
+
+
+def avro_event(sid, op, lsn, before=None, after=None):
+    buf = io.BytesIO()
+    fastavro.schemaless_writer(buf, parsed[sid], {
+        "before": before, "after": after, "op": op, "ts_ms": 1000 + lsn, "transaction": None,
+        "source": {"version": "3.3.1.Final", "ts_ms": 900 + lsn, "snapshot": "false", "sequence": None, "lsn": lsn}})
+    return b"\x00" + struct.pack(">I", sid) + buf.getvalue()
+
+
+def binary_batch(values):
+    from pyspark.sql.types import BinaryType, StructField, StructType
+    return spark.createDataFrame([(v,) for v in values], StructType([StructField("value", BinaryType())]))
+
+
+t0 = 1704067200000000
+avro_batch1 = [
+    avro_event(7, "c", 10, after=avro_row(1, "new", "1.00", t0 + 1)),
+    avro_event(7, "u", 20, before=avro_row(1, "new", "1.00", t0 + 1), after=avro_row(1, "paid", "-12.34", t0 + 123456)),
+    avro_event(8, "c", 15, after=avro_row(2, "evolved", "99999.99", t0 + 2, v2=True)),
+    avro_event(7, "c", 16, after=avro_row(3, None, "0.01", t0 + 3)),
+    None,                         # tombstone
+    b"not framed",                # not Confluent-framed: ignored
+]
+avro_batch2 = [
+    avro_event(8, "d", 30, before=avro_row(3, None, "0.01", t0 + 3, v2=True)),
+    avro_event(8, "u", 12, before=avro_row(1, "new", "1.00", t0 + 1, v2=True), after=avro_row(1, "stale", "5.00", t0 + 5, v2=True)),
+]
+check(av.schema_ids(binary_batch(avro_batch1)) == [7, 8], "schema ids are read from the Confluent frame")
+av.merge_batch(binary_batch(avro_batch1), 0, acfg, amerge)
+av.merge_batch(binary_batch(avro_batch2), 1, acfg, amerge)
+atable = ("SELECT id, status, CAST(amount AS STRING), CAST(day AS STRING), CAST(updated_at AS STRING), _cdc_order "
+          "FROM sales.orders_avro ORDER BY id")
+got = rows(atable)
+check(got == [(1, "paid", "-12.34", "2024-01-01", "2024-01-01 00:00:00.123456", 20),
+              (2, "evolved", "99999.99", "2024-01-01", "2024-01-01 00:00:00.000002", 15)],
+      f"Avro events of two schema versions decode (decimal, Debezium date and micro-timestamp) and merge: {got}")
+check(sorted(registry_hits) == ["/apis/ccompat/v7/schemas/ids/7", "/apis/ccompat/v7/schemas/ids/8"],
+      f"each writer schema is fetched once from the ccompat API: {registry_hits}")
+
+env = {"KAFKA_KEYSTORE_PASSWORD": "ks-pass", "KAFKA_TRUSTSTORE_PASSWORD": "ts-pass"}
+opts = av.kafka_options(acfg, env)
+check(opts["kafka.security.protocol"] == "SSL" and opts["kafka.ssl.keystore.password"] == "ks-pass"
+      and opts["kafka.ssl.keystore.location"] == "/opt/spark/kafka/user/user.p12"
+      and opts["kafka.ssl.truststore.password"] == "ts-pass" and opts["kafka.ssl.truststore.type"] == "PKCS12"
+      and opts["groupIdPrefix"] == "spark-cdc" and opts["kafka.bootstrap.servers"].endswith(":9093"),
+      "mTLS Kafka options with passwords read from the environment")
+try:
+    av.kafka_options(acfg, {"KAFKA_KEYSTORE_PASSWORD": "x"})
+    check(False, "a missing password variable fails")
+except SystemExit:
+    check(True, "a missing password variable fails")
+scram = dict(acfg, kafka_security={"protocol": "SASL_SSL", "sasl_mechanism": "SCRAM-SHA-512", "username": "u",
+                                   "password_env": "P", "truststore": {"path": "/ca.p12", "password_env": "T"}})
+opts = av.kafka_options(scram, {"P": 'p"w\\d', "T": "t"})
+check(opts["kafka.sasl.mechanism"] == "SCRAM-SHA-512" and opts["kafka.sasl.jaas.config"]
+      == 'org.apache.kafka.common.security.scram.ScramLoginModule required username="u" password="p\\"w\\\\d";',
+      f"SCRAM options quote the password: {opts['kafka.sasl.jaas.config']}")
+server.shutdown()
 
 spark.stop()
 print("all job checks passed", flush=True)

@@ -15,5 +15,6 @@ TBLPROPERTIES (
   'write.update.mode' = 'merge-on-read',
   'write.merge.mode' = 'merge-on-read'
 );
--- the bounded replay writes into branch backfill, created from main when missing
-ALTER TABLE raw_inventory.orders CREATE BRANCH IF NOT EXISTS backfill;
+-- the bounded replay writes into a branch (job.json replay.branch, or --replay-branch at run time),
+-- created from main when missing
+ALTER TABLE raw_inventory.orders CREATE BRANCH IF NOT EXISTS `{{ replay_branch }}`;

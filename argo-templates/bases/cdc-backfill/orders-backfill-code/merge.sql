@@ -1,5 +1,5 @@
--- cdc-to-iceberg orders-backfill: apply one micro-batch (view cdc_changes, one row per key) to raw_inventory.orders.branch_backfill.
-MERGE INTO raw_inventory.orders.branch_backfill AS t
+-- cdc-to-iceberg orders-backfill: apply one micro-batch (view cdc_changes, one row per key) to raw_inventory.orders.`branch_{{ replay_branch }}`.
+MERGE INTO raw_inventory.orders.`branch_{{ replay_branch }}` AS t
 USING cdc_changes AS s
 ON t.`id` = s.`id`
 WHEN MATCHED AND s._cdc_op = 'd'
