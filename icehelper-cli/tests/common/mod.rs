@@ -105,6 +105,35 @@ pub fn icehelper_json(db: &Path, warehouse: &str, args: &[&str], code: i32) -> s
     })
 }
 
+/// Checks icehelper's `partition-health` JSON against PyIceberg's `inspect.partitions()` rows
+/// (from make_pyiceberg_table.py), keyed by partition value and spec id.
+pub fn assert_partitions_match_pyiceberg(health: &serde_json::Value, fixture: &serde_json::Value) {
+    use std::collections::HashMap;
+    assert_eq!(health["table"]["record_count"], fixture["rows"]);
+    let key = |r: &serde_json::Value| format!("{}/{}", r["partition"], r["spec_id"]);
+    let ours: HashMap<String, &serde_json::Value> = health["partitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (key(r), r))
+        .collect();
+    let theirs = fixture["partitions"].as_array().unwrap();
+    assert_eq!(ours.len(), theirs.len(), "partition rows");
+    for t in theirs {
+        let o = ours
+            .get(&key(t))
+            .unwrap_or_else(|| panic!("no row for {}", key(t)));
+        for c in [
+            "record_count",
+            "file_count",
+            "total_data_file_size_in_bytes",
+            "last_updated_snapshot_id",
+        ] {
+            assert_eq!(o[c], t[c], "{c} of {}", key(t));
+        }
+    }
+}
+
 /// A real S3 server (s3s-fs, which checks request signatures) on 127.0.0.1, stopped on drop.
 pub struct S3Server {
     child: std::process::Child,

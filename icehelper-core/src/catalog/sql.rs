@@ -605,21 +605,9 @@ impl Catalog for SqlCatalog {
         let metadata_location = MetadataLocation::new_with_metadata(&location, &metadata);
         metadata.write_to(&self.file_io, &metadata_location).await?;
         let loc = metadata_location.to_string();
-        let insert = if self.has_type_column {
-            "INSERT INTO iceberg_tables (catalog_name, table_namespace, table_name, metadata_location, previous_metadata_location, iceberg_type) VALUES (?, ?, ?, ?, NULL, 'TABLE')"
-        } else {
-            "INSERT INTO iceberg_tables (catalog_name, table_namespace, table_name, metadata_location, previous_metadata_location) VALUES (?, ?, ?, ?, NULL)"
-        };
-        if let Err(e) = sqlx::query(&self.sql(insert))
-            .bind(&self.name)
-            .bind(ns_string(namespace))
-            .bind(ident.name())
-            .bind(&loc)
-            .execute(&self.pool)
-            .await
-        {
+        if let Err(e) = self.insert_table_row(&ident, &loc).await {
             let _ = self.file_io.delete(&loc).await;
-            return Err(sql_err(e));
+            return Err(e);
         }
         Table::builder()
             .identifier(ident)
@@ -718,19 +706,7 @@ impl Catalog for SqlCatalog {
             ));
         }
         let metadata = TableMetadata::read_from(&self.file_io, &metadata_location).await?;
-        let insert = if self.has_type_column {
-            "INSERT INTO iceberg_tables (catalog_name, table_namespace, table_name, metadata_location, previous_metadata_location, iceberg_type) VALUES (?, ?, ?, ?, NULL, 'TABLE')"
-        } else {
-            "INSERT INTO iceberg_tables (catalog_name, table_namespace, table_name, metadata_location, previous_metadata_location) VALUES (?, ?, ?, ?, NULL)"
-        };
-        sqlx::query(&self.sql(insert))
-            .bind(&self.name)
-            .bind(ns_string(ident.namespace()))
-            .bind(ident.name())
-            .bind(&metadata_location)
-            .execute(&self.pool)
-            .await
-            .map_err(sql_err)?;
+        self.insert_table_row(ident, &metadata_location).await?;
         Table::builder()
             .identifier(ident.clone())
             .metadata(metadata)
@@ -794,6 +770,28 @@ impl SqlCatalog {
             .await
             .map_err(sql_err)?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// Adds the catalog row of a new table (with `iceberg_type = 'TABLE'` in the JDBC V1 layout).
+    async fn insert_table_row(
+        &self,
+        ident: &TableIdent,
+        metadata_location: &str,
+    ) -> iceberg::Result<()> {
+        let insert = if self.has_type_column {
+            "INSERT INTO iceberg_tables (catalog_name, table_namespace, table_name, metadata_location, previous_metadata_location, iceberg_type) VALUES (?, ?, ?, ?, NULL, 'TABLE')"
+        } else {
+            "INSERT INTO iceberg_tables (catalog_name, table_namespace, table_name, metadata_location, previous_metadata_location) VALUES (?, ?, ?, ?, NULL)"
+        };
+        sqlx::query(&self.sql(insert))
+            .bind(&self.name)
+            .bind(ns_string(ident.namespace()))
+            .bind(ident.name())
+            .bind(metadata_location)
+            .execute(&self.pool)
+            .await
+            .map_err(sql_err)?;
+        Ok(())
     }
 
     /// The FileIO this catalog reads and writes tables with.
