@@ -62,7 +62,7 @@ impl std::fmt::Debug for SqlCatalog {
 
 /// Turns the URI forms users write (SQLAlchemy's `sqlite:///x.db`, `postgresql+psycopg2://`,
 /// JDBC's `jdbc:sqlite:x.db`, `jdbc:postgresql://`) into a sqlx URL.
-fn sqlx_url(config: &CatalogConfig, create: bool) -> Result<(Backend, String, Option<String>)> {
+fn sqlx_url(config: &CatalogConfig, create: bool) -> Result<(Backend, String)> {
     let uri = config
         .get("uri")
         .ok_or_else(|| Error::option("uri", format!("catalog '{}' has no uri", config.name)))?;
@@ -106,14 +106,9 @@ fn sqlx_url(config: &CatalogConfig, create: bool) -> Result<(Backend, String, Op
             }
         }
         let mode = if create { "rwc" } else { "rw" };
-        return Ok((
-            Backend::Sqlite,
-            format!("sqlite://{path}?mode={mode}"),
-            None,
-        ));
+        return Ok((Backend::Sqlite, format!("sqlite://{path}?mode={mode}")));
     }
-    let pg = if let Some(rest) = lower.strip_prefix("jdbc:postgresql://") {
-        let _ = rest;
+    let pg = if lower.starts_with("jdbc:postgresql://") {
         let mut url = format!("postgresql://{}", &uri["jdbc:postgresql://".len()..]);
         let user = config.get("jdbc.user").or(config.get("user"));
         let password = config.get("jdbc.password").or(config.get("password"));
@@ -145,7 +140,7 @@ fn sqlx_url(config: &CatalogConfig, create: bool) -> Result<(Backend, String, Op
             url::Url::parse(&url).map_err(|e| {
                 Error::option("uri", format!("malformed PostgreSQL URI '{}': {e}", redact_uri(uri)))
             })?;
-            Ok((Backend::Postgres, url, None))
+            Ok((Backend::Postgres, url))
         }
         None => Err(Error::option(
             "uri",
@@ -173,7 +168,7 @@ impl SqlCatalog {
     /// Opens the catalog. With `create`, a missing SQLite file and the catalog tables are
     /// created (PyIceberg's layout); without it, a missing database is an error.
     pub async fn open(config: &CatalogConfig, file_io: FileIO, create: bool) -> Result<Self> {
-        let (backend, url, _) = sqlx_url(config, create)?;
+        let (backend, url) = sqlx_url(config, create)?;
         let display_uri = redact_uri(config.get("uri").unwrap_or_default());
         sqlx::any::install_default_drivers();
         let pool = AnyPoolOptions::new()
