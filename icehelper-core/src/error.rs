@@ -84,6 +84,15 @@ pub enum Error {
         /// What changed underneath.
         reason: String,
     },
+    /// The commit may or may not have reached the catalog (a timeout or lost connection during
+    /// the swap). Nothing is cleaned up: the catalog may point at the new metadata.
+    #[error("commit to '{table}' may or may not have happened: {reason}")]
+    CommitStateUnknown {
+        /// The table identifier.
+        table: String,
+        /// What failed.
+        reason: String,
+    },
     /// Reading or writing object storage failed.
     #[error("storage error at {location}: {reason}")]
     Storage {

@@ -7,6 +7,8 @@
 //!   `PYICEBERG_CATALOG__*`), with an embedded SQLite default.
 //! - [`catalog`]: SQL (SQLite/PostgreSQL, PyIceberg and Java JDBC layouts) and REST catalogs.
 //! - [`storage`]: an `object_store`-backed iceberg storage for `file://` and `s3://`.
+//! - [`commit`]: the commit layer (requirements + updates per catalog kind, retries, snapshots
+//!   that add and remove files).
 //! - [`inspect`]: describe a table and list its snapshots.
 //! - [`health`]: per-partition figures (as Iceberg's `partitions` metadata table) and a health score.
 //! - [`schema_diff`]: compare two schemas by field id, with compatibility verdicts.
@@ -26,6 +28,7 @@
 
 pub mod append;
 pub mod catalog;
+pub mod commit;
 pub mod config;
 pub mod error;
 pub mod files;

@@ -106,6 +106,15 @@ impl LakeCatalog {
         &self.config
     }
 
+    /// A FileIO on this catalog's storage properties (for files the catalog itself does not
+    /// hand out, such as staged files of a failed commit).
+    pub fn file_io(&self) -> FileIO {
+        match &self.sql {
+            Some(sql) => sql.file_io().clone(),
+            None => file_io_for(&self.config),
+        }
+    }
+
     /// SQL or REST.
     pub fn kind(&self) -> CatalogKind {
         self.kind
@@ -152,7 +161,7 @@ impl LakeCatalog {
 }
 
 /// A REST client error in words: HTTP 401/403 say which credential to check, not the headers.
-fn rest_reason(e: &iceberg::Error) -> String {
+pub(crate) fn rest_reason(e: &iceberg::Error) -> String {
     let text = one_line(e);
     for (code, words) in [
         (

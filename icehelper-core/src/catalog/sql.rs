@@ -21,7 +21,7 @@ use iceberg::spec::{TableMetadata, TableMetadataBuilder};
 use iceberg::table::Table;
 use iceberg::{
     Catalog, ErrorKind, MetadataLocation, Namespace, NamespaceIdent, TableCommit, TableCreation,
-    TableIdent,
+    TableIdent, TableRequirement, TableUpdate,
 };
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
@@ -711,18 +711,72 @@ impl Catalog for SqlCatalog {
             .build()
     }
 
-    async fn update_table(&self, commit: TableCommit) -> iceberg::Result<Table> {
+    async fn update_table(&self, mut commit: TableCommit) -> iceberg::Result<Table> {
         let ident = commit.identifier().clone();
-        let current = self.load_table(&ident).await?;
+        let requirements = commit.take_requirements();
+        let updates = commit.take_updates();
+        self.commit_inner(&ident, requirements, updates).await
+    }
+}
+
+impl SqlCatalog {
+    /// Commits requirements and updates the way an Iceberg REST server would: loads the table's
+    /// current metadata, checks every requirement against it, applies the updates, writes the
+    /// new `metadata.json` and moves the catalog row with one compare-and-swap on
+    /// `metadata_location`. A failed requirement or a lost swap is [`Error::CommitConflict`]
+    /// (the new file is deleted); a database error during the swap is
+    /// [`Error::CommitStateUnknown`] (the file is kept: the row may name it).
+    pub async fn commit_changes(
+        &self,
+        ident: &TableIdent,
+        requirements: Vec<TableRequirement>,
+        updates: Vec<TableUpdate>,
+    ) -> Result<Table> {
+        match self.commit_inner(ident, requirements, updates).await {
+            Ok(t) => Ok(t),
+            Err(e) if e.kind() == ErrorKind::CatalogCommitConflicts => {
+                Err(crate::commit::conflict_or(e, ident))
+            }
+            Err(e) if e.message().starts_with(UNKNOWN_STATE) => Err(Error::CommitStateUnknown {
+                table: ident.to_string(),
+                reason: crate::catalog::one_line(&e),
+            }),
+            Err(e) => Err(crate::catalog::map_iceberg(e, Some(ident), None)),
+        }
+    }
+
+    async fn commit_inner(
+        &self,
+        ident: &TableIdent,
+        requirements: Vec<TableRequirement>,
+        updates: Vec<TableUpdate>,
+    ) -> iceberg::Result<Table> {
+        let current = self.load_table(ident).await?;
+        for requirement in &requirements {
+            requirement.check(Some(current.metadata()))?;
+        }
         let old_location = current.metadata_location_result()?.to_string();
-        let updated = commit.apply(current)?;
-        let new_location = updated.metadata_location_result()?.to_string();
-        let parsed = MetadataLocation::from_str(&new_location)?;
-        updated.metadata().write_to(&self.file_io, &parsed).await?;
-        let swapped = self
-            .swap_pointer(&ident, &old_location, &new_location)
-            .await;
-        match swapped {
+        let mut builder = current
+            .metadata()
+            .clone()
+            .into_builder(Some(old_location.clone()));
+        for update in updates {
+            builder = update.apply(builder)?;
+        }
+        let metadata = builder.build()?.metadata;
+        let new_location = MetadataLocation::from_str(&old_location)?
+            .with_next_version()
+            .with_new_metadata(&metadata);
+        metadata.write_to(&self.file_io, &new_location).await?;
+        let new_location = new_location.to_string();
+        let updated = Table::builder()
+            .identifier(ident.clone())
+            .metadata(Arc::new(metadata))
+            .metadata_location(new_location.clone())
+            .file_io(self.file_io.clone())
+            .runtime(iceberg::Runtime::try_current()?)
+            .build()?;
+        match self.swap_pointer(ident, &old_location, &new_location).await {
             Ok(true) => Ok(updated),
             Ok(false) => {
                 let _ = self.file_io.delete(&new_location).await;
@@ -734,13 +788,19 @@ impl Catalog for SqlCatalog {
                 )
                 .with_retryable(true))
             }
-            Err(e) => {
-                // the swap may or may not have happened: keep the file, the pointer may name it
-                Err(e)
-            }
+            Err(e) => Err(iceberg::Error::new(
+                e.kind(),
+                format!(
+                    "{UNKNOWN_STATE}: moving the catalog pointer to {new_location} failed: {}",
+                    crate::catalog::one_line(&e)
+                ),
+            )),
         }
     }
 }
+
+/// Prefix of the message of a swap that may or may not have happened.
+const UNKNOWN_STATE: &str = "commit state unknown";
 
 impl SqlCatalog {
     /// Compare-and-swap of the table's metadata pointer. `Ok(false)`: someone else moved it.

@@ -1,0 +1,256 @@
+//! The commit layer: every operation that changes a table goes through here.
+//!
+//! A change is a list of [`TableRequirement`]s (what the table must still look like) and
+//! [`TableUpdate`]s (what to do to it), the same pair the Iceberg REST protocol commits:
+//!
+//! - on a REST catalog it is POSTed to the table's endpoint and the server writes the metadata;
+//! - on a SQL catalog (SQLite or PostgreSQL, PyIceberg or Java JDBC layout) the requirements are
+//!   checked against freshly loaded metadata, the new `metadata.json` is written and the
+//!   catalog row is moved with one compare-and-swap
+//!   `UPDATE … WHERE metadata_location = <old>` (see [`crate::catalog::SqlCatalog::commit_changes`]).
+//!
+//! [`commit_with_retry`] runs an operation's attempt against the latest table until it commits,
+//! backing off per the table's `commit.retry.*` properties; each attempt re-plans on the new
+//! parent, so a concurrent writer's snapshot is kept, never overwritten.
+//! [`snapshot::SnapshotProducer`] builds the manifests, manifest list and snapshot for changes that
+//! add and remove files (`replace`, `overwrite`, `delete`, `append`).
+
+mod rest;
+pub mod snapshot;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use iceberg::table::Table;
+use iceberg::{TableIdent, TableRequirement, TableUpdate};
+
+use crate::catalog::LakeCatalog;
+use crate::config::CatalogKind;
+use crate::error::{Error, Result};
+
+pub use rest::RestCommitter;
+
+/// What one commit attempt asks of the catalog.
+#[derive(Debug, Clone, Default)]
+pub struct TableChange {
+    /// Conditions the table must meet at commit time (checked atomically with the swap).
+    pub requirements: Vec<TableRequirement>,
+    /// The metadata changes, applied in order.
+    pub updates: Vec<TableUpdate>,
+    /// Files this attempt wrote that nothing references if it does not commit (manifests,
+    /// manifest lists). They are deleted when the attempt is known to have failed.
+    pub staged_files: Vec<String>,
+}
+
+impl TableChange {
+    /// A change with these requirements and updates and no staged files.
+    pub fn new(requirements: Vec<TableRequirement>, updates: Vec<TableUpdate>) -> Self {
+        TableChange {
+            requirements,
+            updates,
+            staged_files: Vec::new(),
+        }
+    }
+
+    /// True when there is nothing to commit.
+    pub fn is_empty(&self) -> bool {
+        self.updates.is_empty()
+    }
+}
+
+/// How often and how long to retry a conflicting commit: Iceberg's `commit.retry.*` properties.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// `commit.retry.num-retries` (default 4).
+    pub num_retries: u32,
+    /// `commit.retry.min-wait-ms` (default 100).
+    pub min_wait: Duration,
+    /// `commit.retry.max-wait-ms` (default 60000).
+    pub max_wait: Duration,
+    /// `commit.retry.total-timeout-ms` (default 1800000).
+    pub total_timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            num_retries: 4,
+            min_wait: Duration::from_millis(100),
+            max_wait: Duration::from_millis(60_000),
+            total_timeout: Duration::from_millis(1_800_000),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Reads the policy from table properties; a malformed value is an [`Error::InvalidOption`].
+    pub fn from_properties(props: &HashMap<String, String>) -> Result<Self> {
+        let d = RetryPolicy::default();
+        let num = |key: &str, default: u64| -> Result<u64> {
+            match props.get(key) {
+                None => Ok(default),
+                Some(v) => v.trim().parse::<u64>().map_err(|_| {
+                    Error::option(key, format!("'{v}' is not a non-negative integer"))
+                }),
+            }
+        };
+        Ok(RetryPolicy {
+            num_retries: num("commit.retry.num-retries", d.num_retries as u64)?.min(u32::MAX as u64)
+                as u32,
+            min_wait: Duration::from_millis(num(
+                "commit.retry.min-wait-ms",
+                d.min_wait.as_millis() as u64,
+            )?),
+            max_wait: Duration::from_millis(num(
+                "commit.retry.max-wait-ms",
+                d.max_wait.as_millis() as u64,
+            )?),
+            total_timeout: Duration::from_millis(num(
+                "commit.retry.total-timeout-ms",
+                d.total_timeout.as_millis() as u64,
+            )?),
+        })
+    }
+
+    /// The wait before retry number `retry` (1-based): exponential from `min_wait`, capped at
+    /// `max_wait`, with up to 10% jitter so two retrying writers drift apart.
+    pub fn backoff(&self, retry: u32) -> Duration {
+        let base = self
+            .min_wait
+            .saturating_mul(2u32.saturating_pow(retry.saturating_sub(1).min(20)));
+        let capped = base.min(self.max_wait);
+        let jitter = capped.as_millis() as u64 / 10;
+        let extra = if jitter > 0 {
+            rand::random_range(0..=jitter)
+        } else {
+            0
+        };
+        capped + Duration::from_millis(extra)
+    }
+}
+
+/// What [`commit_with_retry`] did.
+#[derive(Debug, Clone)]
+pub struct Committed<T> {
+    /// The table as the successful commit left it (`None` when the attempt found nothing to do).
+    pub table: Option<Table>,
+    /// The attempt's own result from the attempt that committed (or found nothing to do).
+    pub value: T,
+    /// Attempts that conflicted and were re-planned.
+    pub retries: u32,
+}
+
+/// What an attempt hands back: the change to commit (`None`: nothing to do) and a value to
+/// return when it commits.
+pub type Attempt<T> = (Option<TableChange>, T);
+
+/// Commits one change, once. A failed requirement or a moved pointer is
+/// [`Error::CommitConflict`]; a failure after which the catalog may or may not hold the change is
+/// [`Error::CommitStateUnknown`]. Staged files are deleted only when the commit surely failed.
+pub async fn commit_once(
+    catalog: &LakeCatalog,
+    ident: &TableIdent,
+    change: TableChange,
+) -> Result<Table> {
+    let staged = change.staged_files.clone();
+    let result = match catalog.kind() {
+        CatalogKind::Sql => {
+            let sql = catalog
+                .sql()
+                .expect("a SQL catalog kind always has its SqlCatalog");
+            sql.commit_changes(ident, change.requirements, change.updates)
+                .await
+        }
+        CatalogKind::Rest => {
+            RestCommitter::new(catalog.config())?
+                .commit(
+                    ident,
+                    change.requirements,
+                    change.updates,
+                    catalog.file_io(),
+                )
+                .await
+        }
+    };
+    if let Err(e) = &result {
+        if !matches!(e, Error::CommitStateUnknown { .. }) {
+            delete_quietly(catalog, &staged).await;
+        }
+    }
+    result
+}
+
+/// Deletes files a failed attempt wrote; failures are logged, never raised (at worst the files
+/// stay as orphans, which `remove-orphan-files` collects).
+pub async fn delete_quietly(catalog: &LakeCatalog, files: &[String]) {
+    let io = catalog.file_io();
+    for f in files {
+        if let Err(e) = io.delete(f).await {
+            tracing::warn!(file = %f, error = %e, "could not delete a file of a failed commit");
+        }
+    }
+}
+
+/// Runs `attempt` on the latest table and commits what it returns, until it commits or fails for
+/// good. On a conflict the table is reloaded and `attempt` runs again on the new state (it must
+/// re-check whatever it relies on, and may return `None` when nothing is left to do); the wait
+/// between tries follows `policy`.
+pub async fn commit_with_retry<T, F, Fut>(
+    catalog: &LakeCatalog,
+    ident: &TableIdent,
+    policy: RetryPolicy,
+    mut attempt: F,
+) -> Result<Committed<T>>
+where
+    F: FnMut(Table) -> Fut,
+    Fut: Future<Output = Result<Attempt<T>>>,
+{
+    let started = Instant::now();
+    let mut retries = 0u32;
+    loop {
+        let table = catalog.load_table(ident).await?;
+        let (change, value) = attempt(table).await?;
+        let Some(change) = change.filter(|c| !c.is_empty()) else {
+            return Ok(Committed {
+                table: None,
+                value,
+                retries,
+            });
+        };
+        match commit_once(catalog, ident, change).await {
+            Ok(table) => {
+                return Ok(Committed {
+                    table: Some(table),
+                    value,
+                    retries,
+                })
+            }
+            Err(Error::CommitConflict { table, reason }) => {
+                retries += 1;
+                if retries > policy.num_retries || started.elapsed() >= policy.total_timeout {
+                    return Err(Error::CommitConflict {
+                        table,
+                        reason: format!("{reason} (gave up after {} retries)", retries - 1),
+                    });
+                }
+                let wait = policy.backoff(retries);
+                tracing::info!(%table, %reason, retry = retries, wait_ms = wait.as_millis() as u64, "commit conflicted; re-planning on the new table state");
+                tokio::time::sleep(wait).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Maps a requirement failure or a lost compare-and-swap to [`Error::CommitConflict`].
+pub(crate) fn conflict_or(e: iceberg::Error, ident: &TableIdent) -> Error {
+    if e.kind() == iceberg::ErrorKind::CatalogCommitConflicts {
+        Error::CommitConflict {
+            table: ident.to_string(),
+            reason: crate::catalog::one_line(&e),
+        }
+    } else {
+        Error::Iceberg(e)
+    }
+}
