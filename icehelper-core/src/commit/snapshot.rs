@@ -555,7 +555,7 @@ impl SummaryCounts {
 }
 
 /// The table's metadata folder (`write.metadata.path` when set).
-pub(crate) fn metadata_dir(table: &Table) -> String {
+pub fn metadata_dir(table: &Table) -> String {
     let md = table.metadata();
     match md.properties().get("write.metadata.path") {
         Some(p) => p.trim_end_matches('/').to_string(),
@@ -564,7 +564,7 @@ pub(crate) fn metadata_dir(table: &Table) -> String {
 }
 
 /// A positive snapshot id the table does not use yet.
-pub(crate) fn unique_snapshot_id(table: &Table) -> i64 {
+pub fn unique_snapshot_id(table: &Table) -> i64 {
     loop {
         let (a, b) = uuid::Uuid::new_v4().as_u64_pair();
         let id = ((a ^ b) & (i64::MAX as u64)) as i64;
