@@ -34,6 +34,7 @@ pub mod error;
 pub mod files;
 pub mod health;
 pub mod inspect;
+pub mod metrics;
 pub mod partition;
 pub mod quickstart;
 pub mod schema_diff;
