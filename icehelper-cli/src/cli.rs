@@ -110,6 +110,8 @@ pub enum Command {
     PartitionHealth(PartitionHealthArgs),
     /// Compare two schemas by field id (TABLE, TABLE@SNAPSHOT_ID or TABLE@REF each); exit 1 when they differ
     SchemaDiff(SchemaDiffArgs),
+    /// Bin-pack small files per partition into files of the target size, applying deletes (a `replace` snapshot)
+    Compact(CompactArgs),
 }
 
 #[derive(Debug, Args)]
@@ -164,4 +166,84 @@ pub struct SchemaDiffArgs {
     pub left: String,
     /// Right side: TABLE, TABLE@SNAPSHOT_ID or TABLE@REF
     pub right: String,
+}
+
+/// Options named after Iceberg's Spark procedure `rewrite_data_files`.
+#[derive(Debug, Args)]
+pub struct CompactArgs {
+    /// Table identifier: namespace.table
+    pub table: String,
+    /// Target output file size, bytes or with a unit (128MiB, 1g) [default: write.target-file-size-bytes, else 512MiB]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub target_file_size: Option<u64>,
+    /// Files smaller than this are rewritten [default: 75% of the target]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub min_file_size: Option<u64>,
+    /// Files larger than this are rewritten (split) [default: 180% of the target]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
+    /// A partition's group is rewritten when it has at least this many files (or more bytes than the target)
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub min_input_files: usize,
+    /// Rewrite every file, whatever its size
+    #[arg(long)]
+    pub rewrite_all: bool,
+    /// Rewrite any file that has at least this many delete files
+    #[arg(long, value_name = "N")]
+    pub delete_file_threshold: Option<usize>,
+    /// Only files that may hold rows matching this filter, e.g. "region = 'eu' AND ts >= '2024-01-01'"
+    #[arg(long = "where", value_name = "FILTER")]
+    pub filter: Option<String>,
+    /// Commit groups as they finish (in up to --max-commits commits) instead of all at the end
+    #[arg(long)]
+    pub partial_progress: bool,
+    /// With --partial-progress: the most commits to make
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 10,
+        requires = "partial_progress"
+    )]
+    pub max_commits: usize,
+    /// File groups rewritten at the same time [default: the number of cores]
+    #[arg(long, value_name = "N")]
+    pub max_concurrent_groups: Option<usize>,
+    /// Rewrite at most this many input files (the first groups of the plan that fit)
+    #[arg(long, value_name = "N")]
+    pub max_files: Option<usize>,
+    /// Compact this branch instead of main
+    #[arg(long, value_name = "NAME")]
+    pub branch: Option<String>,
+    /// Print the plan (groups, input files and bytes, expected output files) and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// A size in bytes: a number, or a number with a unit (k, m, g, t; KiB, MiB, GiB, TiB; KB, MB, GB: all powers of 1024).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let value: f64 = num
+        .parse()
+        .map_err(|_| format!("'{s}' is not a size (e.g. 134217728, 128MiB, 1g)"))?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        "t" | "tb" | "tib" => 1 << 40,
+        other => {
+            return Err(format!(
+                "unknown size unit '{other}' in '{s}' (use KiB, MiB, GiB, TiB)"
+            ))
+        }
+    };
+    let bytes = value * mult as f64;
+    if !(bytes >= 1.0 && bytes < u64::MAX as f64) {
+        return Err(format!("'{s}' must be a positive size"));
+    }
+    Ok(bytes as u64)
 }

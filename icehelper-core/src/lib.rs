@@ -9,6 +9,7 @@
 //! - [`storage`]: an `object_store`-backed iceberg storage for `file://` and `s3://`.
 //! - [`commit`]: the commit layer (requirements + updates per catalog kind, retries, snapshots
 //!   that add and remove files).
+//! - [`compact`]: bin-pack compaction through deletes, as Spark's `rewrite_data_files`.
 //! - [`inspect`]: describe a table and list its snapshots.
 //! - [`health`]: per-partition figures (as Iceberg's `partitions` metadata table) and a health score.
 //! - [`schema_diff`]: compare two schemas by field id, with compatibility verdicts.
@@ -29,6 +30,7 @@
 pub mod append;
 pub mod catalog;
 pub mod commit;
+pub mod compact;
 pub mod config;
 pub mod error;
 pub mod files;
