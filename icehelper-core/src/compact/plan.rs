@@ -258,7 +258,7 @@ pub(crate) async fn plan(table: &Table, options: &CompactOptions) -> Result<Comp
     let mut groups = Vec::new();
     for ((spec_id, _), mut files) in by_partition {
         // first-fit decreasing into groups of at most max-file-group-size-bytes
-        files.sort_by(|a, b| b.file_size_in_bytes.cmp(&a.file_size_in_bytes));
+        files.sort_by_key(|f| std::cmp::Reverse(f.file_size_in_bytes));
         let mut bins: Vec<(u64, Vec<FileScanTask>)> = Vec::new();
         for f in files {
             let size = f.file_size_in_bytes;
