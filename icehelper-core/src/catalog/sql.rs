@@ -768,6 +768,7 @@ impl SqlCatalog {
             .with_next_version()
             .with_new_metadata(&metadata);
         metadata.write_to(&self.file_io, &new_location).await?;
+        crate::commit::failpoint("commit.after-metadata-write");
         let new_location = new_location.to_string();
         let updated = Table::builder()
             .identifier(ident.clone())

@@ -243,6 +243,17 @@ where
     }
 }
 
+/// Crash-safety test hook: when the environment variable `ICEHELPER_FAILPOINT` names this point,
+/// the process aborts here, as a `kill -9` would stop it. Points: `compact.before-commit` (new
+/// data files written, no metadata yet) and `commit.after-metadata-write` (new metadata.json
+/// written, catalog pointer not yet moved).
+pub fn failpoint(name: &str) {
+    if std::env::var("ICEHELPER_FAILPOINT").is_ok_and(|v| v == name) {
+        eprintln!("failpoint {name}: aborting");
+        std::process::abort();
+    }
+}
+
 /// Maps a requirement failure or a lost compare-and-swap to [`Error::CommitConflict`].
 pub(crate) fn conflict_or(e: iceberg::Error, ident: &TableIdent) -> Error {
     if e.kind() == iceberg::ErrorKind::CatalogCommitConflicts {

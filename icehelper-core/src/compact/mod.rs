@@ -382,6 +382,7 @@ impl<'a> Compaction<'a> {
         policy: RetryPolicy,
         metrics: &mut CompactMetrics,
     ) -> Result<()> {
+        crate::commit::failpoint("compact.before-commit");
         let start = plan.snapshot_id.expect("groups imply a snapshot");
         let start_seq = plan.sequence_number;
         let branch = plan.branch.clone();
