@@ -9,7 +9,6 @@ use argo_templates::icehelper::{exit_codes, flags, verbs, BINARY};
 
 /// Verbs the workflows use that icehelper does not have yet, with the issue that builds them.
 const PENDING: &[(&str, &str)] = &[
-    ("compact", "issue 3"),
     ("rewrite-manifests", "issue 4"),
     ("expire-snapshots", "issue 4"),
     ("remove-orphan-files", "issue 4"),

@@ -1,8 +1,12 @@
 //! `compact`.
 
+use std::io::IsTerminal;
+use std::sync::Arc;
+
 use anyhow::Result;
 use icehelper_core::catalog::parse_table_ident;
 use icehelper_core::compact::{CompactMetrics, CompactOptions, Compaction};
+use indicatif::{ProgressBar, ProgressStyle};
 
 use super::open_catalog;
 use crate::cli::{CatalogArgs, CompactArgs, OutputFormat};
@@ -36,11 +40,19 @@ pub async fn run(
         branch: args.branch.clone(),
     };
     let cat = open_catalog(catalog).await?;
+    let bar = progress_bar(quiet);
+    let shown = bar.clone();
     let metrics = Compaction::new(&cat, ident)
         .with_options(options)
         .with_dry_run(args.dry_run)
+        .with_progress(Arc::new(move |done, total, _bytes| {
+            shown.set_length(total as u64);
+            shown.set_position(done as u64);
+        }))
         .execute()
-        .await?;
+        .await;
+    bar.finish_and_clear();
+    let metrics = metrics?;
     emit(format, &metrics, render)?;
     Ok(Outcome::Ok)
 }

@@ -29,6 +29,6 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Snapshots(args) => inspect::snapshots(&cli.catalog, format, args).await,
         Command::PartitionHealth(args) => health::run(&cli.catalog, format, args).await,
         Command::SchemaDiff(args) => schema_diff::run(&cli.catalog, format, args).await,
-        Command::Compact(args) => compact::run(&cli.catalog, format, args).await,
+        Command::Compact(args) => compact::run(&cli.catalog, format, cli.global.quiet, args).await,
     }
 }

@@ -133,14 +133,28 @@ pub struct CompactMetrics {
     pub plan: Option<CompactPlan>,
 }
 
+/// Called as file groups finish: `(groups done, groups planned, input bytes done)`.
+pub type ProgressFn = Arc<dyn Fn(usize, usize, u64) + Send + Sync>;
+
 /// A compaction of one table; see the [module docs](self).
 #[must_use = "a compaction does nothing until execute() is awaited"]
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Compaction<'a> {
     catalog: &'a LakeCatalog,
     ident: TableIdent,
     options: CompactOptions,
     dry_run: bool,
+    progress: Option<ProgressFn>,
+}
+
+impl std::fmt::Debug for Compaction<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Compaction")
+            .field("ident", &self.ident)
+            .field("options", &self.options)
+            .field("dry_run", &self.dry_run)
+            .finish()
+    }
 }
 
 impl<'a> Compaction<'a> {
@@ -151,6 +165,7 @@ impl<'a> Compaction<'a> {
             ident,
             options: CompactOptions::default(),
             dry_run: false,
+            progress: None,
         }
     }
 
@@ -194,6 +209,12 @@ impl<'a> Compaction<'a> {
     /// Compacts this branch instead of `main`.
     pub fn with_branch(mut self, branch: impl Into<String>) -> Self {
         self.options.branch = Some(branch.into());
+        self
+    }
+
+    /// Reports progress as file groups finish (for a progress bar).
+    pub fn with_progress(mut self, progress: ProgressFn) -> Self {
+        self.progress = Some(progress);
         self
     }
 
@@ -308,6 +329,7 @@ impl<'a> Compaction<'a> {
         let mut pending: Vec<(FileGroup, Vec<DataFile>)> = Vec::new();
         let mut finished = 0usize;
         let mut failure: Option<Error> = None;
+        let mut bytes_done = 0u64;
         while let Some(joined) = rewrites.next().await {
             finished += 1;
             let (group, files) = match joined {
@@ -320,6 +342,10 @@ impl<'a> Compaction<'a> {
                     continue;
                 }
             };
+            bytes_done += group.input_bytes;
+            if let Some(p) = &self.progress {
+                p(finished, plan.groups.len(), bytes_done);
+            }
             match files {
                 Ok(files) => pending.push((group, files)),
                 Err(e) => {
