@@ -28,6 +28,10 @@ pub mod spark;
 
 pub use error::{Error, Result};
 
+/// This crate's version: its release tag is `argo-templates-v<VERSION>` and its release tarball
+/// `argo-templates-<VERSION>-kustomize.tar.gz` unpacks to `argo-templates-<VERSION>/bases/<base>/`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// Serialises a k8s-openapi object and adds `apiVersion`/`kind`.
 pub(crate) fn with_type_meta<T: serde::Serialize>(
     obj: &T,

@@ -53,6 +53,10 @@ pub mod resources;
 pub mod templates;
 pub mod versions;
 
+/// This crate's version: its release tag is `spark-templates-v<VERSION>` and its release tarball
+/// `spark-templates-<VERSION>-kustomize.tar.gz` unpacks to `spark-templates-<VERSION>/bases/<base>/`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 pub use catalog::{CatalogKind, IcebergCatalog, S3Storage, SecretKeyRef};
 pub use error::{Error, Result};
 pub use job::{Application, JobBundle, Monitoring, Restart, SparkJob, SparkJobOptions};

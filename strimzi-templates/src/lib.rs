@@ -31,3 +31,7 @@ pub mod topic;
 pub mod user;
 
 pub use error::{Error, Result};
+
+/// This crate's version: its release tag is `strimzi-templates-v<VERSION>` and its release tarball
+/// `strimzi-templates-<VERSION>-kustomize.tar.gz` unpacks to `strimzi-templates-<VERSION>/bases/<base>/`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
