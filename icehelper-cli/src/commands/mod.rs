@@ -2,6 +2,7 @@
 
 mod health;
 mod inspect;
+mod maintenance;
 mod quickstart;
 mod schema_diff;
 
@@ -28,5 +29,11 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Snapshots(args) => inspect::snapshots(&cli.catalog, format, args).await,
         Command::PartitionHealth(args) => health::run(&cli.catalog, format, args).await,
         Command::SchemaDiff(args) => schema_diff::run(&cli.catalog, format, args).await,
+        Command::ExpireSnapshots(args) => maintenance::expire(&cli.catalog, format, args).await,
+        Command::RemoveOrphanFiles(args) => maintenance::orphans(&cli.catalog, format, args).await,
+        Command::RewriteManifests(args) => {
+            maintenance::rewrite_manifests(&cli.catalog, format, args).await
+        }
+        Command::Rollback(args) => maintenance::rollback(&cli.catalog, format, args).await,
     }
 }
