@@ -234,7 +234,8 @@ pub async fn rollback(
         _ => anyhow::bail!("give exactly one of --to-snapshot and --to-timestamp"),
     };
     let cat = open_catalog(catalog).await?;
-    let mut op = Rollback::new(&cat, ident, target).with_allow_non_ancestor(args.allow_non_ancestor);
+    let mut op =
+        Rollback::new(&cat, ident, target).with_allow_non_ancestor(args.allow_non_ancestor);
     if let Some(r) = &args.ref_name {
         op = op.with_ref(r);
     }
