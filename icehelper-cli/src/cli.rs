@@ -112,6 +112,14 @@ pub enum Command {
     SchemaDiff(SchemaDiffArgs),
     /// Bin-pack small files per partition into files of the target size, applying deletes (a `replace` snapshot)
     Compact(CompactArgs),
+    /// Expire old snapshots per the retention policy, then delete the files only they reached
+    ExpireSnapshots(ExpireSnapshotsArgs),
+    /// Delete files under the table's locations that no metadata references
+    RemoveOrphanFiles(RemoveOrphanFilesArgs),
+    /// Rewrite data manifests into ones of commit.manifest.target-size-bytes, clustered by partition
+    RewriteManifests(RewriteManifestsArgs),
+    /// Move main (or --ref) back to an ancestor snapshot
+    Rollback(RollbackArgs),
 }
 
 #[derive(Debug, Args)]
@@ -215,6 +223,73 @@ pub struct CompactArgs {
     #[arg(long, value_name = "NAME")]
     pub branch: Option<String>,
     /// Print the plan (groups, input files and bytes, expected output files) and change nothing
+#[derive(Debug, Args)]
+pub struct ExpireSnapshotsArgs {
+    /// Table identifier: namespace.table
+    pub table: String,
+    /// Expire snapshots older than this: a duration (7d, 36h, 90m) or an RFC 3339 timestamp
+    /// [default: history.expire.max-snapshot-age-ms, 5 days]
+    #[arg(long, value_name = "DURATION|TIMESTAMP")]
+    pub older_than: Option<String>,
+    /// Keep at least this many snapshots of each branch [default: history.expire.min-snapshots-to-keep, 1]
+    #[arg(long, value_name = "N")]
+    pub retain_last: Option<u32>,
+    /// Also expire this snapshot (repeatable); refused when a branch or tag points at it
+    #[arg(long = "snapshot-id", value_name = "ID")]
+    pub snapshot_ids: Vec<i64>,
+    /// List the snapshots and files that would go; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Files deleted at once
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub max_concurrent_deletes: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PrefixMismatch {
+    /// Refuse, deleting nothing
+    Error,
+    /// Keep such files
+    Ignore,
+    /// Delete such files
+    Delete,
+}
+
+#[derive(Debug, Args)]
+pub struct RemoveOrphanFilesArgs {
+    /// Table identifier: namespace.table
+    pub table: String,
+    /// Only remove files last modified before this: a duration (3d, 36h) or an RFC 3339 timestamp [default: 3d]
+    #[arg(long, value_name = "DURATION|TIMESTAMP")]
+    pub older_than: Option<String>,
+    /// Allow --older-than under 24 hours (only when no writer is running)
+    #[arg(long)]
+    pub allow_recent: bool,
+    /// List only this location (inside the table's locations) [default: the table location, write.data.path, write.metadata.path]
+    #[arg(long, value_name = "URI")]
+    pub location: Option<String>,
+    /// Treat scheme A as scheme B, e.g. --equal-schemes wasbs=abfss (repeatable; s3a and s3n equal s3 always)
+    #[arg(long, value_name = "A=B", value_parser = parse_property)]
+    pub equal_schemes: Vec<(String, String)>,
+    /// A listed file whose path is referenced under another scheme or authority
+    #[arg(long, value_enum, default_value_t = PrefixMismatch::Error)]
+    pub prefix_mismatch: PrefixMismatch,
+    /// Print what would be deleted; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Files deleted at once
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub max_concurrent_deletes: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct RewriteManifestsArgs {
+    /// Table identifier: namespace.table
+    pub table: String,
+    /// Rewrite this branch instead of main
+    #[arg(long = "ref", value_name = "NAME")]
+    pub ref_name: Option<String>,
+    /// Print the plan; change nothing
     #[arg(long)]
     pub dry_run: bool,
 }
@@ -246,4 +321,24 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         return Err(format!("'{s}' must be a positive size"));
     }
     Ok(bytes as u64)
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["to_snapshot", "to_timestamp"])))]
+pub struct RollbackArgs {
+    /// Table identifier: namespace.table
+    pub table: String,
+    /// The snapshot to move to
+    #[arg(long, value_name = "ID")]
+    pub to_snapshot: Option<i64>,
+    /// Move to the latest ancestor committed at or before this RFC 3339 time
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub to_timestamp: Option<String>,
+    /// The branch to move [default: main]
+    #[arg(long = "ref", value_name = "NAME")]
+    pub ref_name: Option<String>,
+    /// Allow a snapshot that is not an ancestor of the branch (set-current)
+    #[arg(long)]
+    pub allow_non_ancestor: bool,
+    /// Print what would change; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }

@@ -8,12 +8,7 @@ use std::process::Command;
 use argo_templates::icehelper::{exit_codes, flags, verbs, BINARY};
 
 /// Verbs the workflows use that icehelper does not have yet, with the issue that builds them.
-const PENDING: &[(&str, &str)] = &[
-    ("rewrite-manifests", "issue 4"),
-    ("expire-snapshots", "issue 4"),
-    ("remove-orphan-files", "issue 4"),
-    ("branch", "issue 8"),
-];
+const PENDING: &[(&str, &str)] = &[("branch", "issue 8")];
 
 fn help(args: &[&str]) -> (Option<i32>, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_icehelper"))

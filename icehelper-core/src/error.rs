@@ -101,6 +101,54 @@ pub enum Error {
         /// The storage layer's message.
         reason: String,
     },
+    /// The table's `gc.enabled` is false: deleting its files could break another table that
+    /// shares them, so expiry and orphan removal refuse.
+    #[error("table '{table}' has gc.enabled=false: icehelper does not delete its files (set gc.enabled=true if no other table shares them)")]
+    GcDisabled {
+        /// The table identifier.
+        table: String,
+    },
+    /// An option that could delete live files, refused without an explicit override.
+    #[error("unsafe {name}: {reason}")]
+    UnsafeOption {
+        /// The flag or option, e.g. `--older-than`.
+        name: String,
+        /// Why it is unsafe and how to insist.
+        reason: String,
+    },
+    /// A snapshot asked to be expired is the head of a branch or tag.
+    #[error("table '{table}': cannot expire snapshot {snapshot_id}: it is the current snapshot of {refs}")]
+    SnapshotReferenced {
+        /// The table identifier.
+        table: String,
+        /// The snapshot.
+        snapshot_id: i64,
+        /// The refs pointing at it, comma-separated.
+        refs: String,
+    },
+    /// A rollback target that is not an ancestor of the ref's current snapshot.
+    #[error("table '{table}': snapshot {snapshot_id} is not an ancestor of '{ref_name}' (use --allow-non-ancestor to set it anyway)")]
+    NotAnAncestor {
+        /// The table identifier.
+        table: String,
+        /// The target snapshot.
+        snapshot_id: i64,
+        /// The branch.
+        ref_name: String,
+    },
+    /// Orphan removal found a file named by the metadata under another scheme or authority than
+    /// the listing's (Spark's `prefix_mismatch_mode = ERROR`).
+    #[error("table '{table}': {count} listed file(s) match referenced files only up to scheme or authority, e.g. listed {listed} vs referenced {referenced}; pass --equal-schemes, or --prefix-mismatch ignore|delete")]
+    PrefixMismatch {
+        /// The table identifier.
+        table: String,
+        /// How many files conflict.
+        count: usize,
+        /// One listed location.
+        listed: String,
+        /// The referenced location with the same path.
+        referenced: String,
+    },
     /// An error from the iceberg library not covered above.
     #[error("{0}")]
     Iceberg(#[from] iceberg::Error),

@@ -10,6 +10,9 @@
 //! - [`commit`]: the commit layer (requirements + updates per catalog kind, retries, snapshots
 //!   that add and remove files).
 //! - [`compact`]: bin-pack compaction through deletes, as Spark's `rewrite_data_files`.
+//! - [`expire`], [`orphans`], [`manifests`], [`rollback`]: snapshot retention that deletes the files only
+//!   expired snapshots reached, orphan-file removal, manifest rewrites, moving a branch back ([`cleanup`] holds
+//!   what they share: reachability, deletion, ages, path comparison).
 //! - [`inspect`]: describe a table and list its snapshots.
 //! - [`health`]: per-partition figures (as Iceberg's `partitions` metadata table) and a health score.
 //! - [`schema_diff`]: compare two schemas by field id, with compatibility verdicts.
@@ -29,16 +32,21 @@
 
 pub mod append;
 pub mod catalog;
+pub mod cleanup;
 pub mod commit;
 pub mod compact;
 pub mod config;
 pub mod error;
+pub mod expire;
 pub mod files;
 pub mod health;
 pub mod inspect;
+pub mod manifests;
 pub mod metrics;
+pub mod orphans;
 pub mod partition;
 pub mod quickstart;
+pub mod rollback;
 pub mod schema_diff;
 pub mod storage;
 

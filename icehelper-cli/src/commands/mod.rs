@@ -3,6 +3,7 @@
 mod compact;
 mod health;
 mod inspect;
+mod maintenance;
 mod quickstart;
 mod schema_diff;
 
@@ -30,5 +31,11 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::PartitionHealth(args) => health::run(&cli.catalog, format, args).await,
         Command::SchemaDiff(args) => schema_diff::run(&cli.catalog, format, args).await,
         Command::Compact(args) => compact::run(&cli.catalog, format, cli.global.quiet, args).await,
+        Command::ExpireSnapshots(args) => maintenance::expire(&cli.catalog, format, args).await,
+        Command::RemoveOrphanFiles(args) => maintenance::orphans(&cli.catalog, format, args).await,
+        Command::RewriteManifests(args) => {
+            maintenance::rewrite_manifests(&cli.catalog, format, args).await
+        }
+        Command::Rollback(args) => maintenance::rollback(&cli.catalog, format, args).await,
     }
 }
