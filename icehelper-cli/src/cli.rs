@@ -176,53 +176,6 @@ pub struct SchemaDiffArgs {
     pub right: String,
 }
 
-/// Options named after Iceberg's Spark procedure `rewrite_data_files`.
-#[derive(Debug, Args)]
-pub struct CompactArgs {
-    /// Table identifier: namespace.table
-    pub table: String,
-    /// Target output file size, bytes or with a unit (128MiB, 1g) [default: write.target-file-size-bytes, else 512MiB]
-    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
-    pub target_file_size: Option<u64>,
-    /// Files smaller than this are rewritten [default: 75% of the target]
-    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
-    pub min_file_size: Option<u64>,
-    /// Files larger than this are rewritten (split) [default: 180% of the target]
-    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
-    pub max_file_size: Option<u64>,
-    /// A partition's group is rewritten when it has at least this many files (or more bytes than the target)
-    #[arg(long, value_name = "N", default_value_t = 5)]
-    pub min_input_files: usize,
-    /// Rewrite every file, whatever its size
-    #[arg(long)]
-    pub rewrite_all: bool,
-    /// Rewrite any file that has at least this many delete files
-    #[arg(long, value_name = "N")]
-    pub delete_file_threshold: Option<usize>,
-    /// Only files that may hold rows matching this filter, e.g. "region = 'eu' AND ts >= '2024-01-01'"
-    #[arg(long = "where", value_name = "FILTER")]
-    pub filter: Option<String>,
-    /// Commit groups as they finish (in up to --max-commits commits) instead of all at the end
-    #[arg(long)]
-    pub partial_progress: bool,
-    /// With --partial-progress: the most commits to make
-    #[arg(
-        long,
-        value_name = "N",
-        default_value_t = 10,
-        requires = "partial_progress"
-    )]
-    pub max_commits: usize,
-    /// File groups rewritten at the same time [default: the number of cores]
-    #[arg(long, value_name = "N")]
-    pub max_concurrent_groups: Option<usize>,
-    /// Rewrite at most this many input files (the first groups of the plan that fit)
-    #[arg(long, value_name = "N")]
-    pub max_files: Option<usize>,
-    /// Compact this branch instead of main
-    #[arg(long, value_name = "NAME")]
-    pub branch: Option<String>,
-    /// Print the plan (groups, input files and bytes, expected output files) and change nothing
 #[derive(Debug, Args)]
 pub struct ExpireSnapshotsArgs {
     /// Table identifier: namespace.table
@@ -294,6 +247,79 @@ pub struct RewriteManifestsArgs {
     pub dry_run: bool,
 }
 
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["to_snapshot", "to_timestamp"])))]
+pub struct RollbackArgs {
+    /// Table identifier: namespace.table
+    pub table: String,
+    /// The snapshot to move to
+    #[arg(long, value_name = "ID")]
+    pub to_snapshot: Option<i64>,
+    /// Move to the latest ancestor committed at or before this RFC 3339 time
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub to_timestamp: Option<String>,
+    /// The branch to move [default: main]
+    #[arg(long = "ref", value_name = "NAME")]
+    pub ref_name: Option<String>,
+    /// Allow a snapshot that is not an ancestor of the branch (set-current)
+    #[arg(long)]
+    pub allow_non_ancestor: bool,
+    /// Print what would change; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Options named after Iceberg's Spark procedure `rewrite_data_files`.
+#[derive(Debug, Args)]
+pub struct CompactArgs {
+    /// Table identifier: namespace.table
+    pub table: String,
+    /// Target output file size, bytes or with a unit (128MiB, 1g) [default: write.target-file-size-bytes, else 512MiB]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub target_file_size: Option<u64>,
+    /// Files smaller than this are rewritten [default: 75% of the target]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub min_file_size: Option<u64>,
+    /// Files larger than this are rewritten (split) [default: 180% of the target]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
+    /// A partition's group is rewritten when it has at least this many files (or more bytes than the target)
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub min_input_files: usize,
+    /// Rewrite every file, whatever its size
+    #[arg(long)]
+    pub rewrite_all: bool,
+    /// Rewrite any file that has at least this many delete files
+    #[arg(long, value_name = "N")]
+    pub delete_file_threshold: Option<usize>,
+    /// Only files that may hold rows matching this filter, e.g. "region = 'eu' AND ts >= '2024-01-01'"
+    #[arg(long = "where", value_name = "FILTER")]
+    pub filter: Option<String>,
+    /// Commit groups as they finish (in up to --max-commits commits) instead of all at the end
+    #[arg(long)]
+    pub partial_progress: bool,
+    /// With --partial-progress: the most commits to make
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 10,
+        requires = "partial_progress"
+    )]
+    pub max_commits: usize,
+    /// File groups rewritten at the same time [default: the number of cores]
+    #[arg(long, value_name = "N")]
+    pub max_concurrent_groups: Option<usize>,
+    /// Rewrite at most this many input files (the first groups of the plan that fit)
+    #[arg(long, value_name = "N")]
+    pub max_files: Option<usize>,
+    /// Compact this branch instead of main
+    #[arg(long, value_name = "NAME")]
+    pub branch: Option<String>,
+    /// Print the plan (groups, input files and bytes, expected output files) and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
 /// A size in bytes: a number, or a number with a unit (k, m, g, t; KiB, MiB, GiB, TiB; KB, MB, GB: all powers of 1024).
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
@@ -321,24 +347,4 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         return Err(format!("'{s}' must be a positive size"));
     }
     Ok(bytes as u64)
-#[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("target").required(true).args(["to_snapshot", "to_timestamp"])))]
-pub struct RollbackArgs {
-    /// Table identifier: namespace.table
-    pub table: String,
-    /// The snapshot to move to
-    #[arg(long, value_name = "ID")]
-    pub to_snapshot: Option<i64>,
-    /// Move to the latest ancestor committed at or before this RFC 3339 time
-    #[arg(long, value_name = "TIMESTAMP")]
-    pub to_timestamp: Option<String>,
-    /// The branch to move [default: main]
-    #[arg(long = "ref", value_name = "NAME")]
-    pub ref_name: Option<String>,
-    /// Allow a snapshot that is not an ancestor of the branch (set-current)
-    #[arg(long)]
-    pub allow_non_ancestor: bool,
-    /// Print what would change; change nothing
-    #[arg(long)]
-    pub dry_run: bool,
 }

@@ -139,7 +139,10 @@ pub async fn read_manifest_list(
 ) -> Result<(Vec<ManifestFile>, u64)> {
     let bytes = io.new_input(path)?.read().await?;
     let list = ManifestList::parse_with_version(&bytes, format)?;
-    Ok((list.consume_entries().into_iter().collect(), bytes.len() as u64))
+    Ok((
+        list.consume_entries().into_iter().collect(),
+        bytes.len() as u64,
+    ))
 }
 
 /// The manifest lists of `snapshots`, each read once: every distinct manifest (by path) and
@@ -404,7 +407,10 @@ mod tests {
     fn durations_and_timestamps() {
         assert_eq!(parse_duration("7d").unwrap(), chrono::Duration::days(7));
         assert_eq!(parse_duration("36h").unwrap(), chrono::Duration::hours(36));
-        assert_eq!(parse_duration("90m").unwrap(), chrono::Duration::minutes(90));
+        assert_eq!(
+            parse_duration("90m").unwrap(),
+            chrono::Duration::minutes(90)
+        );
         assert_eq!(
             parse_duration("1d12h").unwrap(),
             chrono::Duration::hours(36)

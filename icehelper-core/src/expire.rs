@@ -170,8 +170,7 @@ impl<'a> ExpireSnapshots<'a> {
     /// Decides what to expire on the table as it is now and lists the files that would go.
     pub async fn plan(&self) -> Result<ExpirePlan> {
         self.check_options()?;
-        let (mut metrics, started) =
-            OperationMetrics::start("expire-snapshots", &self.ident, true);
+        let (mut metrics, started) = OperationMetrics::start("expire-snapshots", &self.ident, true);
         let table = self.catalog.load_table(&self.ident).await?;
         check_gc(&table)?;
         let (decision, cutoff) = self.decide(&table)?;
@@ -183,8 +182,7 @@ impl<'a> ExpireSnapshots<'a> {
             .collect();
         let retained_stats = stats_paths(md, &retained);
         let new_log = simulated_metadata_files(&table);
-        let files =
-            unreachable_files(&table, &retained, &retained_stats, Some(&new_log)).await?;
+        let files = unreachable_files(&table, &retained, &retained_stats, Some(&new_log)).await?;
         let report = DeletionReport::planned(&files);
         let mut m = self.metrics(&table, &decision, cutoff, report);
         m.files = files;
@@ -240,8 +238,8 @@ impl<'a> ExpireSnapshots<'a> {
             retained.extend(extra);
         }
         let metadata_files = delete_after_commit(&before)?.then(|| metadata_files_of(&after));
-        let files = unreachable_files(&before, &retained, &retained_stats, metadata_files.as_ref())
-            .await?;
+        let files =
+            unreachable_files(&before, &retained, &retained_stats, metadata_files.as_ref()).await?;
         tracing::info!(files = files.len(), "deleting files of expired snapshots");
         let report = delete_files(before.file_io(), files, self.max_concurrent_deletes).await;
         let mut m = self.metrics(&before, &decision, cutoff, report);
@@ -269,7 +267,10 @@ impl<'a> ExpireSnapshots<'a> {
                 .iter()
                 .map(|id| ExpiredSnapshot {
                     snapshot_id: *id,
-                    timestamp_ms: md.snapshot_by_id(*id).map(|s| s.timestamp_ms()).unwrap_or(0),
+                    timestamp_ms: md
+                        .snapshot_by_id(*id)
+                        .map(|s| s.timestamp_ms())
+                        .unwrap_or(0),
                 })
                 .collect(),
             removed_refs: d.removed_refs.iter().map(|(n, _)| n.clone()).collect(),
@@ -309,7 +310,9 @@ impl<'a> ExpireSnapshots<'a> {
         for (name, r) in refs {
             let ref_max_age = match &r.retention {
                 SnapshotRetention::Branch { max_ref_age_ms, .. }
-                | SnapshotRetention::Tag { max_ref_age_ms } => max_ref_age_ms.unwrap_or(max_ref_age),
+                | SnapshotRetention::Tag { max_ref_age_ms } => {
+                    max_ref_age_ms.unwrap_or(max_ref_age)
+                }
             };
             let keep = match md.snapshot_by_id(r.snapshot_id) {
                 _ if name == MAIN_BRANCH => true,
@@ -577,8 +580,10 @@ async fn unreachable_files(
             });
         }
         let (retained_manifests, _) = manifests_of(io, format, retained).await?;
-        let retained_paths: HashSet<NormalizedPath> =
-            retained_manifests.keys().map(|p| norm.normalize(p)).collect();
+        let retained_paths: HashSet<NormalizedPath> = retained_manifests
+            .keys()
+            .map(|p| norm.normalize(p))
+            .collect();
         let gone: Vec<_> = expired_manifests
             .into_iter()
             .filter(|(p, _)| !retained_paths.contains(&norm.normalize(p)))
@@ -609,7 +614,13 @@ async fn unreachable_files(
     }
     let expired_stats: Vec<PlannedFile> = md
         .statistics_iter()
-        .map(|s| (s.statistics_path.clone(), s.file_size_in_bytes, FileKind::StatisticsFile))
+        .map(|s| {
+            (
+                s.statistics_path.clone(),
+                s.file_size_in_bytes,
+                FileKind::StatisticsFile,
+            )
+        })
         .chain(md.partition_statistics_iter().map(|s| {
             (
                 s.statistics_path.clone(),

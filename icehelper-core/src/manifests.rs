@@ -12,8 +12,7 @@ use std::collections::BTreeMap;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use iceberg::spec::{
     DataFile, FormatVersion, ManifestContentType, ManifestFile, ManifestListWriter,
-    ManifestWriterBuilder, Operation, Snapshot, SnapshotReference, Summary,
-    MAIN_BRANCH,
+    ManifestWriterBuilder, Operation, Snapshot, SnapshotReference, Summary, MAIN_BRANCH,
 };
 use iceberg::table::Table;
 use iceberg::{TableIdent, TableRequirement, TableUpdate};
@@ -146,7 +145,9 @@ impl<'a> RewriteManifests<'a> {
         if format == FormatVersion::V3 {
             return Err(Error::option(
                 "format-version",
-                format!("table '{ident}' is format version 3; icehelper writes versions 1 and 2 only"),
+                format!(
+                    "table '{ident}' is format version 3; icehelper writes versions 1 and 2 only"
+                ),
             ));
         }
         let target = self.target(table)?;
@@ -168,7 +169,10 @@ impl<'a> RewriteManifests<'a> {
         if !current.is_branch() {
             return Err(Error::option(
                 "--ref",
-                format!("'{}' is a tag of table '{ident}'; only branches take new snapshots", self.branch),
+                format!(
+                    "'{}' is a tag of table '{ident}'; only branches take new snapshots",
+                    self.branch
+                ),
             ));
         }
         let parent = md
@@ -179,7 +183,8 @@ impl<'a> RewriteManifests<'a> {
             })?
             .clone();
         let io = table.file_io();
-        let (manifests, _) = cleanup::read_manifest_list(io, parent.manifest_list(), format).await?;
+        let (manifests, _) =
+            cleanup::read_manifest_list(io, parent.manifest_list(), format).await?;
         let (data, kept): (Vec<ManifestFile>, Vec<ManifestFile>) = manifests
             .into_iter()
             .partition(|mf| mf.content == ManifestContentType::Data);
@@ -258,20 +263,32 @@ impl<'a> RewriteManifests<'a> {
                 let spec = md
                     .partition_spec_by_id(spec_id)
                     .ok_or_else(|| {
-                        Error::option("partition-spec", format!("unknown partition spec {spec_id}"))
+                        Error::option(
+                            "partition-spec",
+                            format!("unknown partition spec {spec_id}"),
+                        )
                     })?
                     .as_ref()
                     .clone();
                 let path = format!("{meta_dir}/{commit_uuid}-m{i}.avro");
                 staged.push(path.clone());
-                let builder =
-                    ManifestWriterBuilder::new(io.new_output(&path)?, Some(snapshot_id), schema.clone(), spec);
+                let builder = ManifestWriterBuilder::new(
+                    io.new_output(&path)?,
+                    Some(snapshot_id),
+                    schema.clone(),
+                    spec,
+                );
                 let mut w = match format {
                     FormatVersion::V1 => builder.build_v1(),
                     _ => builder.build_v2_data(),
                 };
                 for e in entries {
-                    w.add_existing_file(e.file, e.snapshot_id, e.sequence_number, e.file_sequence_number)?;
+                    w.add_existing_file(
+                        e.file,
+                        e.snapshot_id,
+                        e.sequence_number,
+                        e.file_sequence_number,
+                    )?;
                 }
                 written.push(w.write_manifest_file().await?);
             }
@@ -301,14 +318,21 @@ impl<'a> RewriteManifests<'a> {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         props.insert("manifests-created".into(), m.manifests_created.to_string());
-        props.insert("manifests-replaced".into(), m.manifests_replaced.to_string());
+        props.insert(
+            "manifests-replaced".into(),
+            m.manifests_replaced.to_string(),
+        );
         props.insert("manifests-kept".into(), m.manifests_kept.to_string());
         props.insert("entries-processed".into(), m.entries_processed.to_string());
         let snapshot = Snapshot::builder()
             .with_snapshot_id(snapshot_id)
             .with_parent_snapshot_id(parent_id)
             .with_sequence_number(sequence_number)
-            .with_timestamp_ms(chrono::Utc::now().timestamp_millis().max(md.last_updated_ms()))
+            .with_timestamp_ms(
+                chrono::Utc::now()
+                    .timestamp_millis()
+                    .max(md.last_updated_ms()),
+            )
             .with_manifest_list(list_path)
             .with_schema_id(md.current_schema_id())
             .with_summary(Summary {

@@ -170,8 +170,7 @@ impl<'a> RemoveOrphanFiles<'a> {
 
     /// Lists, compares and returns the orphans without deleting anything.
     pub async fn plan(&self) -> Result<OrphanMetrics> {
-        let (mut op, started) =
-            OperationMetrics::start("remove-orphan-files", &self.ident, true);
+        let (mut op, started) = OperationMetrics::start("remove-orphan-files", &self.ident, true);
         let cutoff = self.cutoff()?;
         let table = self.catalog.load_table(&self.ident).await?;
         if !cleanup::gc_enabled(table.metadata().properties())? {
@@ -190,8 +189,12 @@ impl<'a> RemoveOrphanFiles<'a> {
         let started = std::time::Instant::now();
         let mut m = self.plan().await?;
         let table = self.catalog.load_table(&self.ident).await?;
-        let report =
-            delete_files(table.file_io(), m.files.clone(), self.max_concurrent_deletes).await;
+        let report = delete_files(
+            table.file_io(),
+            m.files.clone(),
+            self.max_concurrent_deletes,
+        )
+        .await;
         m.operation.dry_run = false;
         m.deleted_files = report.files;
         m.deleted_bytes = report.bytes;
@@ -277,7 +280,13 @@ impl<'a> RemoveOrphanFiles<'a> {
             let n = norm.normalize(&f.location);
             let orphan = match by_path.get(&n.path) {
                 None => true,
-                Some(refs) if refs.iter().any(|r| r.scheme == n.scheme && r.authority == n.authority) => false,
+                Some(refs)
+                    if refs
+                        .iter()
+                        .any(|r| r.scheme == n.scheme && r.authority == n.authority) =>
+                {
+                    false
+                }
                 Some(refs) => {
                     m.prefix_mismatches += 1;
                     if mismatch.is_none() {

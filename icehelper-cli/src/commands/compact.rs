@@ -13,9 +13,24 @@ use crate::cli::{CatalogArgs, CompactArgs, OutputFormat};
 use crate::output::{emit, human_bytes, table};
 use crate::Outcome;
 
+/// A bar on stderr, drawn only on a terminal and without `-q`.
+fn progress_bar(quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} rewriting file groups {pos}/{len} [{elapsed}]")
+            .expect("a valid template"),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}
+
 pub async fn run(
     catalog: &CatalogArgs,
     format: OutputFormat,
+    quiet: bool,
     args: &CompactArgs,
 ) -> Result<Outcome> {
     let ident = parse_table_ident(&args.table)?;
