@@ -18,6 +18,9 @@ use icehelper_core::catalog::LakeCatalog;
 use icehelper_core::commit::{commit_once, TableChange};
 use icehelper_core::config::CatalogConfig;
 
+/// (snapshot id, sequence number, its data files with sizes, its manifests)
+type RecentSnapshot = (i64, i64, Vec<(String, u64)>, Vec<ManifestFile>);
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
@@ -49,7 +52,7 @@ async fn main() -> anyhow::Result<()> {
         .properties(
             [("format-version".to_string(), "2".to_string())]
                 .into_iter()
-                .collect(),
+                .collect::<std::collections::HashMap<String, String>>(),
         )
         .build();
     let table = cat.iceberg().create_table(&ns, creation).await?;
@@ -61,7 +64,7 @@ async fn main() -> anyhow::Result<()> {
     let start_ms = chrono::Utc::now().timestamp_millis() - n;
     let mut updates = Vec::new();
     let mut merged: Vec<ManifestFile> = Vec::new();
-    let mut recent: Vec<(i64, i64, Vec<(String, u64)>, Vec<ManifestFile>)> = Vec::new();
+    let mut recent: Vec<RecentSnapshot> = Vec::new();
     let mut parent: Option<i64> = None;
     let mut total_files = 0u64;
     for i in 0..n {
