@@ -21,7 +21,7 @@ use iceberg::{NamespaceIdent, TableCreation};
 use icehelper_core::append::{write_data_files, PartitionBatch};
 use icehelper_core::catalog::{parse_table_ident, LakeCatalog};
 use icehelper_core::config::CatalogConfig;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
@@ -176,9 +176,12 @@ fn copy_files(files: &[PathBuf], output: &Path, thread: usize, target: u64) -> R
     let mut n = 0;
     let mut writer: Option<ArrowWriter<File>> = None;
     for f in files {
-        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(f)?)?
-            .with_batch_size(8192)
-            .build()?;
+        // the types from the Parquet schema alone, the same for every file
+        let options = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
+        let reader =
+            ParquetRecordBatchReaderBuilder::try_new_with_options(File::open(f)?, options)?
+                .with_batch_size(8192)
+                .build()?;
         for batch in reader {
             let batch = batch?;
             if writer.is_none() {
