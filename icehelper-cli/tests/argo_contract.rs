@@ -13,7 +13,6 @@ const PENDING: &[(&str, &str)] = &[
     ("rewrite-manifests", "issue 4"),
     ("expire-snapshots", "issue 4"),
     ("remove-orphan-files", "issue 4"),
-    ("branch", "issue 8"),
 ];
 
 fn help(args: &[&str]) -> (Option<i32>, String) {

@@ -12,6 +12,8 @@
 //! - [`inspect`]: describe a table and list its snapshots.
 //! - [`health`]: per-partition figures (as Iceberg's `partitions` metadata table) and a health score.
 //! - [`schema_diff`]: compare two schemas by field id, with compatibility verdicts.
+//! - [`migrate`]: versioned schema, partition-spec and sort-order migrations (Flyway-like).
+//! - [`refs`]: branches and tags, fast-forward for write-audit-publish.
 //! - [`quickstart`]: create a demo table with the small-files problem.
 //!
 //! ```no_run
@@ -35,8 +37,10 @@ pub mod files;
 pub mod health;
 pub mod inspect;
 pub mod metrics;
+pub mod migrate;
 pub mod partition;
 pub mod quickstart;
+pub mod refs;
 pub mod schema_diff;
 pub mod storage;
 

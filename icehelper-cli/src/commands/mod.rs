@@ -2,7 +2,9 @@
 
 mod health;
 mod inspect;
+mod migrate;
 mod quickstart;
+mod refs;
 mod schema_diff;
 
 use anyhow::Result;
@@ -28,5 +30,8 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Snapshots(args) => inspect::snapshots(&cli.catalog, format, args).await,
         Command::PartitionHealth(args) => health::run(&cli.catalog, format, args).await,
         Command::SchemaDiff(args) => schema_diff::run(&cli.catalog, format, args).await,
+        Command::Migrate(args) => migrate::run(&cli.catalog, format, args).await,
+        Command::Branch(cmd) => refs::branch(&cli.catalog, format, cmd).await,
+        Command::Tag(cmd) => refs::tag(&cli.catalog, format, cmd).await,
     }
 }
