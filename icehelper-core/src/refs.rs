@@ -29,7 +29,7 @@ use iceberg::{TableIdent, TableRequirement, TableUpdate};
 use serde::Serialize;
 
 use crate::catalog::{table_refs, LakeCatalog, SnapshotSelector};
-use crate::commit::{commit_with_retry, RetryPolicy, TableChange};
+use crate::commit::{commit_with_retry, Attempt, RetryPolicy, TableChange};
 use crate::error::{Error, Result};
 use crate::metrics::OperationMetrics;
 
@@ -212,14 +212,42 @@ impl<'a> CreateRef<'a> {
         }
     }
 
+    fn attempt(&self, table: &Table, retention: &SnapshotRetention) -> Result<Attempt<i64>> {
+        let md = table.metadata();
+        let ident = self.ident.to_string();
+        if let Some(existing) = table_refs(md)?.get(&self.name) {
+            return Err(Error::RefExists {
+                table: ident,
+                name: self.name.clone(),
+                kind: kind_of(existing).to_string(),
+            });
+        }
+        let snapshot = self
+            .from
+            .resolve(&table)?
+            .ok_or(Error::EmptyTable { table: ident })?;
+        let id = snapshot.snapshot_id();
+        let change = TableChange::new(
+            vec![
+                TableRequirement::UuidMatch { uuid: md.uuid() },
+                TableRequirement::RefSnapshotIdMatch {
+                    r#ref: self.name.clone(),
+                    snapshot_id: None,
+                },
+            ],
+            vec![TableUpdate::SetSnapshotRef {
+                ref_name: self.name.clone(),
+                reference: SnapshotReference::new(id, retention.clone()),
+            }],
+        );
+        Ok((Some(change), id))
+    }
+
     /// Creates it; an existing ref of that name is [`Error::RefExists`].
     pub async fn execute(self) -> Result<RefMetrics> {
         check_name(&self.name)?;
         if self.min_snapshots_to_keep.is_some_and(|n| n < 1) {
-            return Err(Error::option(
-                "min-snapshots-to-keep",
-                "must be at least 1",
-            ));
+            return Err(Error::option("min-snapshots-to-keep", "must be at least 1"));
         }
         let retention = self.retention()?;
         let (mut m, started) = metrics(
@@ -230,36 +258,7 @@ impl<'a> CreateRef<'a> {
         );
         let table = self.catalog.load_table(&self.ident).await?;
         let committed = commit_with_retry(self.catalog, &self.ident, policy(&table)?, |table| {
-            std::future::ready((|| {
-                let md = table.metadata();
-                let ident = self.ident.to_string();
-                if let Some(existing) = table_refs(md)?.get(&self.name) {
-                    return Err(Error::RefExists {
-                        table: ident,
-                        name: self.name.clone(),
-                        kind: kind_of(existing).to_string(),
-                    });
-                }
-                let snapshot = self
-                    .from
-                    .resolve(&table)?
-                    .ok_or(Error::EmptyTable { table: ident })?;
-                let id = snapshot.snapshot_id();
-                let change = TableChange::new(
-                    vec![
-                        TableRequirement::UuidMatch { uuid: md.uuid() },
-                        TableRequirement::RefSnapshotIdMatch {
-                            r#ref: self.name.clone(),
-                            snapshot_id: None,
-                        },
-                    ],
-                    vec![TableUpdate::SetSnapshotRef {
-                        ref_name: self.name.clone(),
-                        reference: SnapshotReference::new(id, retention.clone()),
-                    }],
-                );
-                Ok((Some(change), id))
-            })())
+            std::future::ready(self.attempt(&table, &retention))
         })
         .await?;
         m.operation.commits = 1;
@@ -301,6 +300,40 @@ impl<'a> DropRef<'a> {
         }
     }
 
+    fn attempt(&self, table: &Table) -> Result<Attempt<i64>> {
+        let md = table.metadata();
+        let ident = self.ident.to_string();
+        let refs = table_refs(md)?;
+        let existing = refs.get(&self.name).ok_or_else(|| Error::RefNotFound {
+            table: ident.clone(),
+            name: self.name.clone(),
+        })?;
+        let kind = kind_of(existing);
+        if kind != self.kind {
+            return Err(Error::option(
+                self.kind.to_string(),
+                format!(
+                    "'{}' of table '{ident}' is a {kind}, not a {} (use `icehelper {kind} drop`)",
+                    self.name, self.kind
+                ),
+            ));
+        }
+        let id = existing.snapshot_id;
+        let change = TableChange::new(
+            vec![
+                TableRequirement::UuidMatch { uuid: md.uuid() },
+                TableRequirement::RefSnapshotIdMatch {
+                    r#ref: self.name.clone(),
+                    snapshot_id: Some(id),
+                },
+            ],
+            vec![TableUpdate::RemoveSnapshotRef {
+                ref_name: self.name.clone(),
+            }],
+        );
+        Ok((Some(change), id))
+    }
+
     /// Drops it. A missing ref is [`Error::RefNotFound`]; a ref of the other kind and `main`
     /// are refused.
     pub async fn execute(self) -> Result<RefMetrics> {
@@ -318,39 +351,7 @@ impl<'a> DropRef<'a> {
         );
         let table = self.catalog.load_table(&self.ident).await?;
         let committed = commit_with_retry(self.catalog, &self.ident, policy(&table)?, |table| {
-            std::future::ready((|| {
-                let md = table.metadata();
-                let ident = self.ident.to_string();
-                let refs = table_refs(md)?;
-                let existing = refs.get(&self.name).ok_or_else(|| Error::RefNotFound {
-                    table: ident.clone(),
-                    name: self.name.clone(),
-                })?;
-                let kind = kind_of(existing);
-                if kind != self.kind {
-                    return Err(Error::option(
-                        self.kind.to_string(),
-                        format!(
-                            "'{}' of table '{ident}' is a {kind}, not a {} (use `icehelper {kind} drop`)",
-                            self.name, self.kind
-                        ),
-                    ));
-                }
-                let id = existing.snapshot_id;
-                let change = TableChange::new(
-                    vec![
-                        TableRequirement::UuidMatch { uuid: md.uuid() },
-                        TableRequirement::RefSnapshotIdMatch {
-                            r#ref: self.name.clone(),
-                            snapshot_id: Some(id),
-                        },
-                    ],
-                    vec![TableUpdate::RemoveSnapshotRef {
-                        ref_name: self.name.clone(),
-                    }],
-                );
-                Ok((Some(change), id))
-            })())
+            std::future::ready(self.attempt(&table))
         })
         .await?;
         m.operation.commits = 1;
@@ -416,12 +417,19 @@ impl<'a> FastForward<'a> {
             table: ident.clone(),
             name: name.to_string(),
         };
-        let target = refs.get(&self.target).ok_or_else(|| not_found(&self.target))?;
-        let source = refs.get(&self.source).ok_or_else(|| not_found(&self.source))?;
+        let target = refs
+            .get(&self.target)
+            .ok_or_else(|| not_found(&self.target))?;
+        let source = refs
+            .get(&self.source)
+            .ok_or_else(|| not_found(&self.source))?;
         if kind_of(target) != RefKind::Branch {
             return Err(Error::option(
                 "branch",
-                format!("'{}' of table '{ident}' is a tag; only a branch moves", self.target),
+                format!(
+                    "'{}' of table '{ident}' is a tag; only a branch moves",
+                    self.target
+                ),
             ));
         }
         let plan = FastForwardPlan {
@@ -440,6 +448,35 @@ impl<'a> FastForward<'a> {
         Ok((plan, target.clone()))
     }
 
+    fn attempt(&self, table: &Table) -> Result<Attempt<FastForwardPlan>> {
+        let (plan, target) = self.decide(table)?;
+        if plan.target_snapshot_id == plan.source_snapshot_id {
+            return Ok((None, plan));
+        }
+        let md = table.metadata();
+        let change = TableChange::new(
+            vec![
+                TableRequirement::UuidMatch { uuid: md.uuid() },
+                TableRequirement::RefSnapshotIdMatch {
+                    r#ref: self.target.clone(),
+                    snapshot_id: Some(plan.target_snapshot_id),
+                },
+                TableRequirement::RefSnapshotIdMatch {
+                    r#ref: self.source.clone(),
+                    snapshot_id: Some(plan.source_snapshot_id),
+                },
+            ],
+            vec![TableUpdate::SetSnapshotRef {
+                ref_name: self.target.clone(),
+                reference: SnapshotReference::new(
+                    plan.source_snapshot_id,
+                    target.retention.clone(),
+                ),
+            }],
+        );
+        Ok((Some(change), plan))
+    }
+
     /// Checks the move without making it.
     pub async fn plan(&self) -> Result<FastForwardPlan> {
         let table = self.catalog.load_table(&self.ident).await?;
@@ -448,37 +485,15 @@ impl<'a> FastForward<'a> {
 
     /// Moves the target; nothing is committed when it is already at the source's snapshot.
     pub async fn execute(self) -> Result<RefMetrics> {
-        let (mut m, started) = metrics("branch-fast-forward", &self.ident, &self.target, RefKind::Branch);
+        let (mut m, started) = metrics(
+            "branch-fast-forward",
+            &self.ident,
+            &self.target,
+            RefKind::Branch,
+        );
         let table = self.catalog.load_table(&self.ident).await?;
         let committed = commit_with_retry(self.catalog, &self.ident, policy(&table)?, |table| {
-            std::future::ready((|| {
-                let (plan, target) = self.decide(&table)?;
-                if plan.target_snapshot_id == plan.source_snapshot_id {
-                    return Ok((None, plan));
-                }
-                let md = table.metadata();
-                let change = TableChange::new(
-                    vec![
-                        TableRequirement::UuidMatch { uuid: md.uuid() },
-                        TableRequirement::RefSnapshotIdMatch {
-                            r#ref: self.target.clone(),
-                            snapshot_id: Some(plan.target_snapshot_id),
-                        },
-                        TableRequirement::RefSnapshotIdMatch {
-                            r#ref: self.source.clone(),
-                            snapshot_id: Some(plan.source_snapshot_id),
-                        },
-                    ],
-                    vec![TableUpdate::SetSnapshotRef {
-                        ref_name: self.target.clone(),
-                        reference: SnapshotReference::new(
-                            plan.source_snapshot_id,
-                            target.retention.clone(),
-                        ),
-                    }],
-                );
-                Ok((Some(change), plan))
-            })())
+            std::future::ready(self.attempt(&table))
         })
         .await?;
         let plan = committed.value;

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use icehelper_core::catalog::parse_table_ident;
 use icehelper_core::migrate::generate::generate;
-use icehelper_core::migrate::{MigrateMetrics, Migrate, MigrationStatus};
+use icehelper_core::migrate::{Migrate, MigrateMetrics, MigrationStatus};
 use icehelper_core::schema_diff::{detect_matching, MatchedBy};
 
 use super::open_catalog;
@@ -12,7 +12,11 @@ use crate::cli::{CatalogArgs, MigrateArgs, OutputFormat};
 use crate::output::{emit, print_text};
 use crate::Outcome;
 
-pub async fn run(catalog: &CatalogArgs, format: OutputFormat, args: &MigrateArgs) -> Result<Outcome> {
+pub async fn run(
+    catalog: &CatalogArgs,
+    format: OutputFormat,
+    args: &MigrateArgs,
+) -> Result<Outcome> {
     if let Some(sides) = &args.generate {
         return run_generate(catalog, &sides[0], &sides[1]).await;
     }
@@ -65,7 +69,11 @@ fn render(m: &MigrateMetrics) -> String {
         m.operation.table,
         version(&m.from_version),
         version(&m.to_version),
-        if m.operation.dry_run { " (dry run: nothing changed)" } else { "" }
+        if m.operation.dry_run {
+            " (dry run: nothing changed)"
+        } else {
+            ""
+        }
     ));
     out
 }

@@ -14,7 +14,9 @@ fn duration(flag: &str, v: &Option<String>) -> Result<Option<i64>> {
     v.as_deref()
         .map(|s| {
             parse_duration_ms(s).map_err(|_| {
-                anyhow::anyhow!("invalid {flag}: '{s}' is not a duration like 7d, 12h, 30m, 45s or 500ms")
+                anyhow::anyhow!(
+                    "invalid {flag}: '{s}' is not a duration like 7d, 12h, 30m, 45s or 500ms"
+                )
             })
         })
         .transpose()
@@ -53,7 +55,7 @@ fn render(m: &RefMetrics) -> String {
     }
 }
 
-fn render_list(refs: &Vec<RefDescription>) -> String {
+fn render_list(refs: &[RefDescription]) -> String {
     let ms = |v: Option<i64>| v.map(|v| format!("{v} ms")).unwrap_or_else(|| "-".into());
     let rows: Vec<Vec<String>> = refs
         .iter()
@@ -83,7 +85,11 @@ fn render_list(refs: &Vec<RefDescription>) -> String {
     )
 }
 
-pub async fn branch(catalog: &CatalogArgs, format: OutputFormat, cmd: &BranchCommand) -> Result<Outcome> {
+pub async fn branch(
+    catalog: &CatalogArgs,
+    format: OutputFormat,
+    cmd: &BranchCommand,
+) -> Result<Outcome> {
     match cmd {
         BranchCommand::Create(a) => {
             let ident = parse_table_ident(&a.table)?;
@@ -112,17 +118,23 @@ pub async fn branch(catalog: &CatalogArgs, format: OutputFormat, cmd: &BranchCom
             let ident = parse_table_ident(&a.table)?;
             let cat = open_catalog(catalog).await?;
             let t = cat.load_table(&ident).await?;
-            emit(format, &describe_refs(&t)?, render_list)?;
+            emit(format, &describe_refs(&t)?, |r| render_list(r))?;
         }
         BranchCommand::Drop(a) => {
             let ident = parse_table_ident(&a.table)?;
             let cat = open_catalog(catalog).await?;
-            emit(format, &DropRef::branch(&cat, ident, &a.name).execute().await?, render)?;
+            emit(
+                format,
+                &DropRef::branch(&cat, ident, &a.name).execute().await?,
+                render,
+            )?;
         }
         BranchCommand::FastForward(a) => {
             let ident = parse_table_ident(&a.table)?;
             let cat = open_catalog(catalog).await?;
-            let m = FastForward::new(&cat, ident, &a.target, &a.from).execute().await?;
+            let m = FastForward::new(&cat, ident, &a.target, &a.from)
+                .execute()
+                .await?;
             emit(format, &m, render)?;
         }
     }
@@ -147,7 +159,11 @@ pub async fn tag(catalog: &CatalogArgs, format: OutputFormat, cmd: &TagCommand) 
         TagCommand::Drop(a) => {
             let ident = parse_table_ident(&a.table)?;
             let cat = open_catalog(catalog).await?;
-            emit(format, &DropRef::tag(&cat, ident, &a.name).execute().await?, render)?;
+            emit(
+                format,
+                &DropRef::tag(&cat, ident, &a.name).execute().await?,
+                render,
+            )?;
         }
     }
     Ok(Outcome::Ok)

@@ -112,7 +112,9 @@ impl MType {
     fn from_type(t: &Type) -> MType {
         match t {
             Type::Primitive(p) => MType::Prim(p.clone()),
-            Type::Struct(s) => MType::Struct(s.fields().iter().map(|f| MField::from_nested(f)).collect()),
+            Type::Struct(s) => {
+                MType::Struct(s.fields().iter().map(|f| MField::from_nested(f)).collect())
+            }
             Type::List(l) => MType::List(Box::new(MField::from_nested(&l.element_field))),
             Type::Map(m) => MType::Map(
                 Box::new(MField::from_nested(&m.key_field)),
@@ -128,7 +130,9 @@ impl MType {
                 v.iter().map(MField::to_nested).collect(),
             )),
             MType::List(e) => Type::List(iceberg::spec::ListType::new(e.to_nested())),
-            MType::Map(k, v) => Type::Map(iceberg::spec::MapType::new(k.to_nested(), v.to_nested())),
+            MType::Map(k, v) => {
+                Type::Map(iceberg::spec::MapType::new(k.to_nested(), v.to_nested()))
+            }
         }
     }
 
@@ -175,7 +179,12 @@ impl MType {
                 let key_id = next();
                 let value_id = next();
                 let k = field(key_id, "key", true, MType::fresh(key, next));
-                let v = field(value_id, "value", *value_required, MType::fresh(value, next));
+                let v = field(
+                    value_id,
+                    "value",
+                    *value_required,
+                    MType::fresh(value, next),
+                );
                 MType::Map(Box::new(k), Box::new(v))
             }
         }
@@ -397,7 +406,12 @@ impl<'m> Draft<'m> {
         }
     }
 
-    fn check_name_free(&self, parent: &[Step], leaf: &str, except: Option<i32>) -> Result<(), String> {
+    fn check_name_free(
+        &self,
+        parent: &[Step],
+        leaf: &str,
+        except: Option<i32>,
+    ) -> Result<(), String> {
         if leaf.contains('.') || leaf.trim() != leaf || leaf.is_empty() {
             return Err(format!("'{leaf}' is not a valid column name"));
         }
@@ -431,7 +445,8 @@ impl<'m> Draft<'m> {
             }
         }
         for pf in &self.spec {
-            if pf.name == full_path && !(pf.transform == Transform::Identity && pf.source_id == field_id)
+            if pf.name == full_path
+                && !(pf.transform == Transform::Identity && pf.source_id == field_id)
             {
                 return Err(format!("name clash with partition field '{}'", pf.name));
             }
@@ -513,7 +528,9 @@ impl<'m> Draft<'m> {
             Change::RenameColumn { from, to } => {
                 let steps = self.resolve(from)?;
                 let Some(Step::Child(_)) = steps.last() else {
-                    return Err(format!("'{from}' is a list element or map key/value, which cannot be renamed"));
+                    return Err(format!(
+                        "'{from}' is a list element or map key/value, which cannot be renamed"
+                    ));
                 };
                 let parent_path = from.rsplit_once('.').map(|(p, _)| p);
                 let leaf = match to.rsplit_once('.') {
@@ -561,7 +578,9 @@ impl<'m> Draft<'m> {
             Change::DropColumn { column } => {
                 let steps = self.resolve(column)?;
                 let Some(Step::Child(i)) = steps.last().copied() else {
-                    return Err(format!("'{column}' is a list element or map key/value, which cannot be dropped"));
+                    return Err(format!(
+                        "'{column}' is a list element or map key/value, which cannot be dropped"
+                    ));
                 };
                 let mut ids = Vec::new();
                 self.at(&steps).all_ids(&mut ids);
@@ -592,7 +611,9 @@ impl<'m> Draft<'m> {
                 let parent = steps[..steps.len() - 1].to_vec();
                 let siblings = self.siblings_mut(&parent);
                 if siblings.len() == 1 && !parent.is_empty() {
-                    return Err("it is the last field of its struct (drop the struct instead)".into());
+                    return Err(
+                        "it is the last field of its struct (drop the struct instead)".into(),
+                    );
                 }
                 siblings.remove(i);
                 self.schema_changed = true;
@@ -628,11 +649,16 @@ impl<'m> Draft<'m> {
             } => {
                 let place = place_of(first, after, before)?;
                 if matches!(place, Place::Last) {
-                    return Err("say where to move it: first = true, after = \"col\" or before = \"col\"".into());
+                    return Err(
+                        "say where to move it: first = true, after = \"col\" or before = \"col\""
+                            .into(),
+                    );
                 }
                 let steps = self.resolve(column)?;
                 let Some(Step::Child(i)) = steps.last().copied() else {
-                    return Err(format!("'{column}' is a list element or map key/value, which cannot be moved"));
+                    return Err(format!(
+                        "'{column}' is a list element or map key/value, which cannot be moved"
+                    ));
                 };
                 let parent = steps[..steps.len() - 1].to_vec();
                 let name = self.at(&steps).name.clone();
@@ -652,7 +678,9 @@ impl<'m> Draft<'m> {
                 }
                 let place = match place {
                     Place::After(s) => Place::After(s.rsplit('.').next().unwrap_or(&s).to_string()),
-                    Place::Before(s) => Place::Before(s.rsplit('.').next().unwrap_or(&s).to_string()),
+                    Place::Before(s) => {
+                        Place::Before(s.rsplit('.').next().unwrap_or(&s).to_string())
+                    }
                     p => p,
                 };
                 let siblings = self.siblings_mut(&parent);
@@ -672,16 +700,23 @@ impl<'m> Draft<'m> {
                     let steps = self.resolve(path)?;
                     let f = self.at(&steps);
                     if !f.required {
-                        return Err(format!("'{path}' is optional; identifier fields must be required"));
+                        return Err(format!(
+                            "'{path}' is optional; identifier fields must be required"
+                        ));
                     }
                     match &f.ty {
                         MType::Prim(PrimitiveType::Float | PrimitiveType::Double) => {
-                            return Err(format!("'{path}' is a float or double, which cannot identify rows"))
+                            return Err(format!(
+                                "'{path}' is a float or double, which cannot identify rows"
+                            ))
                         }
                         MType::Prim(_) => {}
                         _ => return Err(format!("'{path}' is not of a primitive type")),
                     }
-                    if steps.iter().any(|s| *s != Step::Child(0) && !matches!(s, Step::Child(_))) {
+                    if steps
+                        .iter()
+                        .any(|s| *s != Step::Child(0) && !matches!(s, Step::Child(_)))
+                    {
                         return Err(format!("'{path}' is inside a list or map"));
                     }
                     for k in 1..steps.len() {
@@ -719,7 +754,10 @@ impl<'m> Draft<'m> {
                     .iter()
                     .find(|pf| pf.source_id == source_id && pf.transform == transform)
                 {
-                    return Err(format!("the table is already partitioned by {transform}({source}) as '{}'", pf.name));
+                    return Err(format!(
+                        "the table is already partitioned by {transform}({source}) as '{}'",
+                        pf.name
+                    ));
                 }
                 let default_name = default_partition_name(source, &transform);
                 // Format v2: reuse the id (and name) of an equal field of an earlier spec.
@@ -744,7 +782,9 @@ impl<'m> Draft<'m> {
                     }
                 };
                 if self.spec.iter().any(|pf| pf.name == pname) {
-                    return Err(format!("name clash: the partition spec already has a field '{pname}'"));
+                    return Err(format!(
+                        "name clash: the partition spec already has a field '{pname}'"
+                    ));
                 }
                 if let Some((p, id)) = self.paths().into_iter().find(|(p, _)| *p == pname) {
                     if !(transform == Transform::Identity && id == source_id) {
@@ -762,7 +802,11 @@ impl<'m> Draft<'m> {
                 self.spec_changed = true;
             }
             Change::RemovePartitionField { name } => {
-                let Some(i) = self.spec.iter().position(|pf| pf.name == *name && pf.transform != Transform::Void) else {
+                let Some(i) = self
+                    .spec
+                    .iter()
+                    .position(|pf| pf.name == *name && pf.transform != Transform::Void)
+                else {
                     let names: Vec<&str> = self
                         .spec
                         .iter()
@@ -771,7 +815,11 @@ impl<'m> Draft<'m> {
                         .collect();
                     return Err(format!(
                         "the partition spec has no field '{name}' (it has: {})",
-                        if names.is_empty() { "none".to_string() } else { names.join(", ") }
+                        if names.is_empty() {
+                            "none".to_string()
+                        } else {
+                            names.join(", ")
+                        }
                     ));
                 };
                 if self.md.format_version() == FormatVersion::V1 {
@@ -818,11 +866,14 @@ impl<'m> Draft<'m> {
         };
         let src_type = src.ty.to_type();
         if !src_type.is_primitive() {
-            return Err(format!("'{}' is not of a primitive type and cannot be sorted by", f.column));
+            return Err(format!(
+                "'{}' is not of a primitive type and cannot be sorted by",
+                f.column
+            ));
         }
-        transform.result_type(&src_type).map_err(|_| {
-            format!("transform {transform} does not apply to '{}'", f.column)
-        })?;
+        transform
+            .result_type(&src_type)
+            .map_err(|_| format!("transform {transform} does not apply to '{}'", f.column))?;
         let direction = match f.direction.as_deref().unwrap_or("asc") {
             "asc" | "ascending" => SortDirection::Ascending,
             "desc" | "descending" => SortDirection::Descending,
@@ -833,7 +884,11 @@ impl<'m> Draft<'m> {
             None => NullOrder::Last,
             Some("nulls-first") | Some("first") => NullOrder::First,
             Some("nulls-last") | Some("last") => NullOrder::Last,
-            Some(other) => return Err(format!("null-order must be nulls-first or nulls-last, not '{other}'")),
+            Some(other) => {
+                return Err(format!(
+                    "null-order must be nulls-first or nulls-last, not '{other}'"
+                ))
+            }
         };
         Ok(SortField {
             source_id: src.id,
@@ -925,7 +980,9 @@ impl<'m> Draft<'m> {
 
 fn check_property_key(k: &str) -> Result<(), String> {
     if k.starts_with(PROPERTY_PREFIX) {
-        return Err(format!("'{k}' is icehelper's migration bookkeeping and cannot be set by a migration"));
+        return Err(format!(
+            "'{k}' is icehelper's migration bookkeeping and cannot be set by a migration"
+        ));
     }
     if k == "format-version" {
         return Err("format-version is not a property to set: upgrading the format version is not a migration icehelper makes".into());

@@ -290,7 +290,11 @@ pub fn read_dir(dir: &Path) -> Result<Vec<MigrationFile>> {
         let text = std::fs::read_to_string(&path).map_err(|e| read_err(&path, e))?;
         files.push(parse_migration(&name, &text)?);
     }
-    files.sort_by(|a, b| a.version.cmp(&b.version).then(a.file_name.cmp(&b.file_name)));
+    files.sort_by(|a, b| {
+        a.version
+            .cmp(&b.version)
+            .then(a.file_name.cmp(&b.file_name))
+    });
     for pair in files.windows(2) {
         if pair[0].version == pair[1].version {
             return Err(Error::MigrationInvalid {
@@ -336,11 +340,23 @@ fields = [{ column = "ts", direction = "desc" }]
     #[test]
     fn refuses_bad_files() {
         for (name, text) in [
-            ("add.toml", "[[change]]\nop = \"drop-column\"\ncolumn = \"a\"\n"),
+            (
+                "add.toml",
+                "[[change]]\nop = \"drop-column\"\ncolumn = \"a\"\n",
+            ),
             ("0001_x.toml", ""),
-            ("0001_x.toml", "[[change]]\nop = \"drop-collumn\"\ncolumn = \"a\"\n"),
-            ("0001_x.toml", "[[change]]\nop = \"drop-column\"\ncol = \"a\"\n"),
-            ("0001_x.toml", "[[change]]\nop = \"drop-column\"\ncolumn = \"a\"\nextra = 1\n"),
+            (
+                "0001_x.toml",
+                "[[change]]\nop = \"drop-collumn\"\ncolumn = \"a\"\n",
+            ),
+            (
+                "0001_x.toml",
+                "[[change]]\nop = \"drop-column\"\ncol = \"a\"\n",
+            ),
+            (
+                "0001_x.toml",
+                "[[change]]\nop = \"drop-column\"\ncolumn = \"a\"\nextra = 1\n",
+            ),
         ] {
             let e = parse_migration(name, text).unwrap_err();
             assert!(matches!(e, Error::MigrationInvalid { .. }), "{name}: {e}");

@@ -138,10 +138,7 @@ pub fn generate(left: &SchemaSide, right: &SchemaSide, matched_by: MatchedBy) ->
             ChangeKind::Renamed => {
                 let from = left_path(c);
                 let to = leaf(&right_path(c)).to_string();
-                renames.push((
-                    from.matches('.').count(),
-                    Change::RenameColumn { from, to },
-                ));
+                renames.push((from.matches('.').count(), Change::RenameColumn { from, to }));
             }
             ChangeKind::TypePromoted => {
                 let path = right_path(c);
@@ -166,9 +163,10 @@ pub fn generate(left: &SchemaSide, right: &SchemaSide, matched_by: MatchedBy) ->
             ChangeKind::Added => {
                 let path = right_path(c);
                 match r.field_by_name(&path) {
-                    Some(f) if f.required && f.initial_default.is_none() => unsupported.push(
-                        format!("'{path}' is a new required column (only optional columns can be added)"),
-                    ),
+                    Some(f) if f.required && f.initial_default.is_none() => unsupported
+                        .push(format!(
+                        "'{path}' is a new required column (only optional columns can be added)"
+                    )),
                     Some(_) => adds.push((path.clone(), predecessor(r, &path))),
                     None => unsupported.push(format!("'{path}' was added")),
                 }
@@ -200,10 +198,9 @@ pub fn generate(left: &SchemaSide, right: &SchemaSide, matched_by: MatchedBy) ->
                 "'{}' became required (existing rows may hold nulls)",
                 c.path
             )),
-            ChangeKind::DefaultChanged => unsupported.push(format!(
-                "the default value of '{}' changed",
-                c.path
-            )),
+            ChangeKind::DefaultChanged => {
+                unsupported.push(format!("the default value of '{}' changed", c.path))
+            }
         }
     }
 
@@ -332,7 +329,8 @@ pub fn generate(left: &SchemaSide, right: &SchemaSide, matched_by: MatchedBy) ->
                 .iter()
                 .map(|f| SortFieldSpec {
                     column: r.name_by_field_id(f.source_id).unwrap_or("?").to_string(),
-                    transform: (f.transform != Transform::Identity).then(|| f.transform.to_string()),
+                    transform: (f.transform != Transform::Identity)
+                        .then(|| f.transform.to_string()),
                     direction: Some(
                         match f.direction {
                             SortDirection::Ascending => "asc",

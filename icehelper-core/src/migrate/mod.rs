@@ -393,7 +393,10 @@ fn changes_for(md: &TableMetadata, f: &MigrationFile) -> Result<(Vec<TableUpdate
 
 /// The metadata `updates` make of `md`, built by iceberg's own metadata builder (which checks
 /// what the catalog will check).
-fn simulate(md: &TableMetadata, updates: &[TableUpdate]) -> std::result::Result<TableMetadata, String> {
+fn simulate(
+    md: &TableMetadata,
+    updates: &[TableUpdate],
+) -> std::result::Result<TableMetadata, String> {
     let mut builder = md.clone().into_builder(None);
     for u in updates {
         builder = u
@@ -407,7 +410,12 @@ fn simulate(md: &TableMetadata, updates: &[TableUpdate]) -> std::result::Result<
         .map_err(|e| crate::catalog::one_line(&e))
 }
 
-fn diff_of(before: &TableMetadata, after: &TableMetadata, table: &str, f: &MigrationFile) -> SchemaDiff {
+fn diff_of(
+    before: &TableMetadata,
+    after: &TableMetadata,
+    table: &str,
+    f: &MigrationFile,
+) -> SchemaDiff {
     let side = |md: &TableMetadata, label: String| {
         (
             label,

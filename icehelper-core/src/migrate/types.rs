@@ -326,7 +326,10 @@ mod tests {
                 "map<string, struct<a: long>>",
                 "map<string, struct<a: long>>",
             ),
-            ("list<map<int,list<double>>>", "list<map<int, list<double>>>"),
+            (
+                "list<map<int,list<double>>>",
+                "list<map<int, list<double>>>",
+            ),
         ] {
             let t = parse_type(input).unwrap_or_else(|e| panic!("{input}: {e}"));
             assert_eq!(t.to_string(), printed);
