@@ -224,7 +224,7 @@ impl<'a> CreateRef<'a> {
         }
         let snapshot = self
             .from
-            .resolve(&table)?
+            .resolve(table)?
             .ok_or(Error::EmptyTable { table: ident })?;
         let id = snapshot.snapshot_id();
         let change = TableChange::new(

@@ -163,10 +163,11 @@ pub fn generate(left: &SchemaSide, right: &SchemaSide, matched_by: MatchedBy) ->
             ChangeKind::Added => {
                 let path = right_path(c);
                 match r.field_by_name(&path) {
-                    Some(f) if f.required && f.initial_default.is_none() => unsupported
-                        .push(format!(
+                    Some(f) if f.required && f.initial_default.is_none() => {
+                        unsupported.push(format!(
                         "'{path}' is a new required column (only optional columns can be added)"
-                    )),
+                    ))
+                    }
                     Some(_) => adds.push((path.clone(), predecessor(r, &path))),
                     None => unsupported.push(format!("'{path}' was added")),
                 }
@@ -205,7 +206,7 @@ pub fn generate(left: &SchemaSide, right: &SchemaSide, matched_by: MatchedBy) ->
     }
 
     let mut changes = drops;
-    renames.sort_by(|a, b| b.0.cmp(&a.0));
+    renames.sort_by_key(|r| std::cmp::Reverse(r.0));
     changes.extend(renames.into_iter().map(|(_, c)| c));
     changes.extend(updates);
     // Adds in field-id order (so the new ids come out as RIGHT's when it numbered them the same

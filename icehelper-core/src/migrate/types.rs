@@ -4,7 +4,7 @@
 //!
 //! Nested fields, list elements and map values are optional unless prefixed with `required`;
 //! map keys are always required. Field ids are not part of a type name: they are assigned when
-//! the column is added, as Iceberg Java and PyIceberg do (see [`TypeSpec::assign_ids`]).
+//! the column is added, as Iceberg Java and PyIceberg do.
 
 use std::fmt;
 
@@ -154,9 +154,9 @@ impl Parser<'_> {
             "uuid" => prim(PrimitiveType::Uuid),
             "binary" => prim(PrimitiveType::Binary),
             "fixed" => {
-                self.expect('[')?;
+                let close = if self.eat('(') { ')' } else { self.expect('[')?; ']' };
                 let n = self.number()?;
-                self.expect(']')?;
+                self.expect(close)?;
                 prim(PrimitiveType::Fixed(n as u64))
             }
             "decimal" => {
@@ -243,6 +243,10 @@ impl Parser<'_> {
 impl fmt::Display for TypeSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            TypeSpec::Primitive(PrimitiveType::Decimal { precision, scale }) => {
+                write!(f, "decimal({precision},{scale})")
+            }
+            TypeSpec::Primitive(PrimitiveType::Fixed(n)) => write!(f, "fixed[{n}]"),
             TypeSpec::Primitive(p) => write!(f, "{p}"),
             TypeSpec::Struct(fields) => {
                 f.write_str("struct<")?;
