@@ -491,3 +491,132 @@ fn check_history(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commit::commit_once;
+    use crate::config::CatalogConfig;
+    use iceberg::spec::{NestedField, PrimitiveType, Schema, Type};
+    use iceberg::{NamespaceIdent, TableCreation, TableRequirement};
+
+    async fn setup(root: &Path) -> (LakeCatalog, TableIdent) {
+        let cat = LakeCatalog::open_or_create(&CatalogConfig::embedded_at(root))
+            .await
+            .unwrap();
+        let ns = NamespaceIdent::new("db".into());
+        cat.iceberg()
+            .create_namespace(&ns, Default::default())
+            .await
+            .unwrap();
+        let schema = Schema::builder()
+            .with_fields(vec![
+                NestedField::required(1, "id", Type::Primitive(PrimitiveType::Long)).into(),
+                NestedField::optional(2, "amount", Type::Primitive(PrimitiveType::Double)).into(),
+            ])
+            .build()
+            .unwrap();
+        let creation = TableCreation::builder()
+            .name("t".into())
+            .schema(schema)
+            .build();
+        cat.iceberg().create_table(&ns, creation).await.unwrap();
+        (cat, TableIdent::new(ns, "t".into()))
+    }
+
+    /// Another writer's schema change: `change` applied to the table's current schema.
+    async fn concurrent_schema_change(cat: &LakeCatalog, ident: &TableIdent, text: &str) {
+        let t = cat.load_table(ident).await.unwrap();
+        let f = file::parse_migration("9999_other_writer.toml", text).unwrap();
+        let mut draft = apply::Draft::new(t.metadata());
+        for c in &f.changes {
+            draft.apply(c).unwrap();
+        }
+        let (requirements, updates) = draft.finish(BTreeMap::new()).unwrap();
+        commit_once(cat, ident, TableChange::new(requirements, updates))
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_concurrent_schema_change_is_detected_kept_and_revalidated() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cat, ident) = setup(dir.path()).await;
+        let mig = dir.path().join("migrations");
+        std::fs::create_dir(&mig).unwrap();
+        std::fs::write(
+            mig.join("0001_rename.toml"),
+            "[[change]]\nop = \"rename-column\"\nfrom = \"amount\"\nto = \"amount_usd\"\n",
+        )
+        .unwrap();
+        let f = file::read_dir(&mig).unwrap().remove(0);
+
+        // an attempt planned on the old table, committed after another writer added a column,
+        // conflicts instead of writing its schema over the other one
+        let stale = cat.load_table(&ident).await.unwrap();
+        let (change, _) = attempt("db.t", &stale, &f).unwrap();
+        let change = change.unwrap();
+        assert!(change
+            .requirements
+            .iter()
+            .any(|r| matches!(r, TableRequirement::CurrentSchemaIdMatch { .. })));
+        concurrent_schema_change(
+            &cat,
+            &ident,
+            "[[change]]\nop = \"add-column\"\nname = \"channel\"\ntype = \"string\"\n",
+        )
+        .await;
+        let err = commit_once(&cat, &ident, change).await.unwrap_err();
+        assert!(matches!(err, Error::CommitConflict { .. }), "{err}");
+
+        // run through Migrate: re-planned on the new table, both changes survive
+        let m = Migrate::new(&cat, ident.clone(), &mig)
+            .execute()
+            .await
+            .unwrap();
+        assert_eq!(m.operation.commits, 1);
+        let t = cat.load_table(&ident).await.unwrap();
+        let s = t.metadata().current_schema();
+        assert_eq!(s.field_by_name("amount_usd").map(|f| f.id), Some(2));
+        assert_eq!(s.field_by_name("channel").map(|f| f.id), Some(3));
+        assert_eq!(t.metadata().last_column_id(), 3);
+
+        // a concurrent change that makes the next file invalid: refused, nothing written
+        std::fs::write(
+            mig.join("0002_rename_channel.toml"),
+            "[[change]]\nop = \"rename-column\"\nfrom = \"channel\"\nto = \"source\"\n",
+        )
+        .unwrap();
+        let f2 = file::read_dir(&mig).unwrap().remove(1);
+        let stale = cat.load_table(&ident).await.unwrap();
+        let (change, _) = attempt("db.t", &stale, &f2).unwrap();
+        concurrent_schema_change(
+            &cat,
+            &ident,
+            "[[change]]\nop = \"rename-column\"\nfrom = \"channel\"\nto = \"medium\"\n",
+        )
+        .await;
+        assert!(commit_once(&cat, &ident, change.unwrap()).await.is_err());
+        let loc = cat
+            .load_table(&ident)
+            .await
+            .unwrap()
+            .metadata_location()
+            .map(str::to_string);
+        let err = Migrate::new(&cat, ident.clone(), &mig)
+            .execute()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::MigrationInvalid { file, .. } if file == "0002_rename_channel.toml"),
+            "{err}"
+        );
+        let t = cat.load_table(&ident).await.unwrap();
+        assert_eq!(t.metadata_location().map(str::to_string), loc);
+        assert!(t
+            .metadata()
+            .current_schema()
+            .field_by_name("medium")
+            .is_some());
+    }
+}
