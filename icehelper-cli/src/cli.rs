@@ -120,6 +120,14 @@ pub enum Command {
     RewriteManifests(RewriteManifestsArgs),
     /// Move main (or --ref) back to an ancestor snapshot
     Rollback(RollbackArgs),
+    /// Apply versioned schema, partition and sort-order migrations from a folder (one commit per file)
+    Migrate(MigrateArgs),
+    /// Create, list, drop and fast-forward branches
+    #[command(subcommand)]
+    Branch(BranchCommand),
+    /// Create and drop tags
+    #[command(subcommand)]
+    Tag(TagCommand),
 }
 
 #[derive(Debug, Args)]
@@ -158,7 +166,7 @@ pub struct PartitionHealthArgs {
     #[arg(long, conflicts_with = "ref_name")]
     pub snapshot: Option<i64>,
     /// Measure this branch or tag instead of main
-    #[arg(long = "ref", value_name = "NAME")]
+    #[arg(long = "ref", visible_alias = "branch", value_name = "NAME")]
     pub ref_name: Option<String>,
     /// Files smaller than this count as small [default: 75% of write.target-file-size-bytes]
     #[arg(long, value_name = "BYTES")]
@@ -259,7 +267,7 @@ pub struct RollbackArgs {
     #[arg(long, value_name = "TIMESTAMP")]
     pub to_timestamp: Option<String>,
     /// The branch to move [default: main]
-    #[arg(long = "ref", value_name = "NAME")]
+    #[arg(long = "ref", visible_alias = "branch", value_name = "NAME")]
     pub ref_name: Option<String>,
     /// Allow a snapshot that is not an ancestor of the branch (set-current)
     #[arg(long)]
@@ -347,4 +355,96 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         return Err(format!("'{s}' must be a positive size"));
     }
     Ok(bytes as u64)
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Table identifier: namespace.table
+    #[arg(required_unless_present = "generate")]
+    pub table: Option<String>,
+    /// Folder of numbered migration files (0001_add_channel.toml, 0002_widen_qty.toml, ...)
+    #[arg(long, value_name = "DIR", required_unless_present = "generate")]
+    pub dir: Option<std::path::PathBuf>,
+    /// Print the schema diff each pending file would make; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Apply files up to and including this version only
+    #[arg(long, value_name = "VERSION")]
+    pub to: Option<u64>,
+    /// Print the migration that turns LEFT's schema into RIGHT's (TABLE, TABLE@SNAPSHOT_ID or TABLE@REF each); exit 1 when part of it cannot be expressed
+    #[arg(long, num_args = 2, value_names = ["LEFT", "RIGHT"], conflicts_with_all = ["table", "dir", "dry_run", "to"])]
+    pub generate: Option<Vec<String>>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BranchCommand {
+    /// Create a branch at main's current snapshot (or --from a snapshot, branch or tag)
+    Create(BranchCreateArgs),
+    /// List a table's branches and tags
+    List(TableArg),
+    /// Drop a branch (never main)
+    Drop(RefNameArgs),
+    /// Move branch TARGET to the head of SOURCE; refused unless TARGET is an ancestor of SOURCE
+    FastForward(FastForwardArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TagCommand {
+    /// Create a tag at main's current snapshot (or --snapshot ID)
+    Create(TagCreateArgs),
+    /// Drop a tag
+    Drop(RefNameArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BranchCreateArgs {
+    /// Table identifier: namespace.table
+    pub table: String,
+    /// Branch name
+    pub name: String,
+    /// Start at this snapshot id, or at the snapshot of this branch or tag [default: main]
+    #[arg(long, value_name = "SNAPSHOT|REF")]
+    pub from: Option<String>,
+    /// Snapshots of the branch older than this may be expired (7d, 12h, 30m, ...)
+    #[arg(long, value_name = "DUR")]
+    pub max_snapshot_age: Option<String>,
+    /// Snapshots of the branch kept by expiry whatever their age
+    #[arg(long, value_name = "N")]
+    pub min_snapshots_to_keep: Option<i32>,
+    /// The branch itself may be removed by expiry after this (7d, 12h, ...)
+    #[arg(long, value_name = "DUR")]
+    pub max_ref_age: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TagCreateArgs {
+    /// Table identifier: namespace.table
+    pub table: String,
+    /// Tag name
+    pub name: String,
+    /// Tag this snapshot id [default: main's current snapshot]
+    #[arg(long, value_name = "ID")]
+    pub snapshot: Option<i64>,
+    /// The tag may be removed by expiry after this (7d, 12h, ...)
+    #[arg(long, value_name = "DUR")]
+    pub max_ref_age: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RefNameArgs {
+    /// Table identifier: namespace.table
+    pub table: String,
+    /// Branch or tag name
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct FastForwardArgs {
+    /// Table identifier: namespace.table
+    pub table: String,
+    /// The branch that moves (e.g. main)
+    pub target: String,
+    /// The branch (or tag) whose snapshot TARGET moves to
+    #[arg(long, value_name = "SOURCE")]
+    pub from: String,
 }

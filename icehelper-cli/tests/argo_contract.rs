@@ -8,7 +8,7 @@ use std::process::Command;
 use argo_templates::icehelper::{exit_codes, flags, verbs, BINARY};
 
 /// Verbs the workflows use that icehelper does not have yet, with the issue that builds them.
-const PENDING: &[(&str, &str)] = &[("branch", "issue 8")];
+const PENDING: &[(&str, &str)] = &[];
 
 fn help(args: &[&str]) -> (Option<i32>, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_icehelper"))

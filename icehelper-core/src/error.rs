@@ -149,6 +149,74 @@ pub enum Error {
         /// The referenced location with the same path.
         referenced: String,
     },
+    /// A migration file cannot be applied: it does not parse, or one of its changes is invalid or
+    /// unsafe for the table. Nothing was written.
+    #[error("migration {file}: {change}: {reason}")]
+    MigrationInvalid {
+        /// The migration file (name within the migrations folder).
+        file: String,
+        /// Which change, e.g. `change 2 (rename-column amount)`, or `file` for the file as a whole.
+        change: String,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// A migration file that was applied to the table has been edited since (its checksum no
+    /// longer matches the one recorded in the table's properties).
+    #[error("migration {file} was applied to '{table}' as version {version} and has been edited since (recorded sha256 {recorded}, file now {actual}); add a new migration instead")]
+    MigrationEdited {
+        /// The table identifier.
+        table: String,
+        /// The migration file.
+        file: String,
+        /// Its version.
+        version: String,
+        /// The checksum recorded when it was applied.
+        recorded: String,
+        /// The file's checksum now.
+        actual: String,
+    },
+    /// The table's recorded migrations and the migrations folder disagree: an applied version has
+    /// no file, or a file older than the applied version was never applied.
+    #[error("migrations of '{table}': {reason}")]
+    MigrationHistory {
+        /// The table identifier.
+        table: String,
+        /// What disagrees.
+        reason: String,
+    },
+    /// A file could not be read.
+    #[error("cannot read {path}: {reason}")]
+    ReadFile {
+        /// The file or folder.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// A branch or tag to create already exists.
+    #[error("table '{table}' already has a {kind} '{name}'")]
+    RefExists {
+        /// The table identifier.
+        table: String,
+        /// The ref name.
+        name: String,
+        /// `branch` or `tag`.
+        kind: String,
+    },
+    /// A fast-forward whose target is not an ancestor of its source: moving it would drop the
+    /// target's own snapshots from its history.
+    #[error("cannot fast-forward '{target}' of '{table}' to '{source_ref}': snapshot {target_snapshot_id} of '{target}' is not an ancestor of snapshot {source_snapshot_id} of '{source_ref}'")]
+    NotAncestor {
+        /// The table identifier.
+        table: String,
+        /// The branch that would move.
+        target: String,
+        /// Its snapshot.
+        target_snapshot_id: i64,
+        /// The ref it would move to.
+        source_ref: String,
+        /// That ref's snapshot.
+        source_snapshot_id: i64,
+    },
     /// An error from the iceberg library not covered above.
     #[error("{0}")]
     Iceberg(#[from] iceberg::Error),

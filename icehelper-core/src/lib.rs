@@ -16,6 +16,8 @@
 //! - [`inspect`]: describe a table and list its snapshots.
 //! - [`health`]: per-partition figures (as Iceberg's `partitions` metadata table) and a health score.
 //! - [`schema_diff`]: compare two schemas by field id, with compatibility verdicts.
+//! - [`migrate`]: versioned schema, partition-spec and sort-order migrations (Flyway-like).
+//! - [`refs`]: branches and tags, fast-forward for write-audit-publish.
 //! - [`quickstart`]: create a demo table with the small-files problem.
 //!
 //! ```no_run
@@ -43,9 +45,11 @@ pub mod health;
 pub mod inspect;
 pub mod manifests;
 pub mod metrics;
+pub mod migrate;
 pub mod orphans;
 pub mod partition;
 pub mod quickstart;
+pub mod refs;
 pub mod rollback;
 pub mod schema_diff;
 pub mod storage;

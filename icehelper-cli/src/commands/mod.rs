@@ -4,7 +4,9 @@ mod compact;
 mod health;
 mod inspect;
 mod maintenance;
+mod migrate;
 mod quickstart;
+mod refs;
 mod schema_diff;
 
 use anyhow::Result;
@@ -37,5 +39,8 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
             maintenance::rewrite_manifests(&cli.catalog, format, args).await
         }
         Command::Rollback(args) => maintenance::rollback(&cli.catalog, format, args).await,
+        Command::Migrate(args) => migrate::run(&cli.catalog, format, args).await,
+        Command::Branch(cmd) => refs::branch(&cli.catalog, format, cmd).await,
+        Command::Tag(cmd) => refs::tag(&cli.catalog, format, cmd).await,
     }
 }

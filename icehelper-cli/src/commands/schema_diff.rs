@@ -11,17 +11,17 @@ use crate::cli::{CatalogArgs, OutputFormat, SchemaDiffArgs};
 use crate::output::emit;
 use crate::Outcome;
 
-struct Resolved {
-    label: String,
-    table: Table,
-    schema: SchemaRef,
+pub(super) struct Resolved {
+    pub(super) label: String,
+    pub(super) table: Table,
+    pub(super) schema: SchemaRef,
     spec: PartitionSpecRef,
     sort_order: SortOrderRef,
 }
 
 /// The schema a side names: the snapshot's own schema, and the partition spec its newest
 /// manifests were written with (the default spec at that time); the current ones without `@`.
-async fn resolve(catalog: &LakeCatalog, label: &str) -> Result<Resolved> {
+pub(super) async fn resolve(catalog: &LakeCatalog, label: &str) -> Result<Resolved> {
     let spec: TableVersionSpec = label.parse()?;
     let table = catalog.load_table(&spec.table).await?;
     let md = table.metadata();
@@ -53,7 +53,7 @@ async fn resolve(catalog: &LakeCatalog, label: &str) -> Result<Resolved> {
     })
 }
 
-fn side(r: &Resolved) -> SchemaSide<'_> {
+pub(super) fn side(r: &Resolved) -> SchemaSide<'_> {
     SchemaSide {
         label: r.label.clone(),
         schema: r.schema.as_ref(),
