@@ -98,7 +98,7 @@ fn compacts_a_pyiceberg_table_and_every_reader_agrees() {
     );
 
     // the plan first: it changes nothing
-    let files_on_disk = common_tree(&wh).len();
+    let files_on_disk = tree(&wh).len();
     let plan = compact_json(&db, &wh_uri, &["--dry-run"]);
     assert_eq!(plan["dry_run"], true);
     assert_eq!(plan["commits"], 0);
@@ -106,11 +106,7 @@ fn compacts_a_pyiceberg_table_and_every_reader_agrees() {
         plan["rewritten_data_files"].as_u64().unwrap(),
         data_files_before
     );
-    assert_eq!(
-        common_tree(&wh).len(),
-        files_on_disk,
-        "a dry run wrote files"
-    );
+    assert_eq!(tree(&wh).len(), files_on_disk, "a dry run wrote files");
 
     let m = compact_json(&db, &wh_uri, &[]);
     assert_eq!(m["commits"], 1, "{m}");
@@ -554,7 +550,7 @@ fn killed_compaction_leaves_the_table_whole_and_bad_input_changes_nothing() {
     }
 
     // bad input: one line, exit 2, nothing written
-    let tree_before = common_tree(dir.path());
+    let tree_before = tree(dir.path());
     for (args, expect) in [
         (vec!["compact", "db.nope"], "does not exist"),
         (
@@ -585,10 +581,7 @@ fn killed_compaction_leaves_the_table_whole_and_bad_input_changes_nothing() {
         assert!(err.contains(expect), "{args:?}: {err}");
         assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
     }
-    assert!(
-        common_tree(dir.path()) == tree_before,
-        "bad input changed files"
-    );
+    assert!(tree(dir.path()) == tree_before, "bad input changed files");
 
     // the catalog moved underneath: its metadata file is gone
     let described = icehelper_json(&db, &wh_uri, &["describe", "db.events", "-o", "json"], 0);
@@ -609,22 +602,6 @@ fn killed_compaction_leaves_the_table_whole_and_bad_input_changes_nothing() {
     let m = compact_json(&db, &wh_uri, &[]);
     assert_eq!(m["commits"], 1, "{m}");
     assert!(pyiceberg_rows(&db, &wh_uri, "db.events", None, &[]) == before);
-}
-
-fn common_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.insert(p.display().to_string(), std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    out
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::collections::BTreeMap;
+use common::tree;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -16,23 +16,6 @@ fn icehelper_in(dir: &Path, args: &[&str]) -> Output {
         .env("HOME", dir)
         .output()
         .expect("run icehelper")
-}
-
-/// Every file under `dir` with its bytes: a change anywhere shows.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.insert(p.display().to_string(), std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    out
 }
 
 fn assert_one_line_error(out: &Output, expected: &str, what: &str) {
