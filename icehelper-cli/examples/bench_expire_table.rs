@@ -49,11 +49,6 @@ async fn main() -> anyhow::Result<()> {
     let creation = TableCreation::builder()
         .name("bench".to_string())
         .schema(schema.clone())
-        .properties(
-            [("format-version".to_string(), "2".to_string())]
-                .into_iter()
-                .collect::<std::collections::HashMap<String, String>>(),
-        )
         .build();
     let table = cat.iceberg().create_table(&ns, creation).await?;
     let ident = TableIdent::new(ns, "bench".into());
