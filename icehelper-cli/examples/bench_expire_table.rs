@@ -88,7 +88,7 @@ async fn main() -> anyhow::Result<()> {
             )
             .build_v2_data();
             w.add_file(f, seq)?;
-            new_manifests.push(w.write_manifest_file().await?);
+            new_manifests.push(assigned(w.write_manifest_file().await?, seq));
             new_files.push((path, 128));
         }
         total_files += 2;
@@ -116,7 +116,7 @@ async fn main() -> anyhow::Result<()> {
                     w.add_existing_file(f, sid, sseq, Some(sseq))?;
                 }
             }
-            merged.push(w.write_manifest_file().await?);
+            merged.push(assigned(w.write_manifest_file().await?, seq));
         }
         recent.push((id, seq, new_files, new_manifests.clone()));
         let list_path = format!("{loc}/metadata/snap-{id}.avro");
@@ -164,4 +164,14 @@ async fn main() -> anyhow::Result<()> {
         n * 2 + merged.len() as i64
     );
     Ok(())
+}
+
+/// A manifest as a manifest list records it once committed: later snapshots' lists carry it with
+/// the sequence number of the snapshot that added it.
+fn assigned(mut m: ManifestFile, seq: i64) -> ManifestFile {
+    m.sequence_number = seq;
+    if m.min_sequence_number < 0 {
+        m.min_sequence_number = seq;
+    }
+    m
 }
