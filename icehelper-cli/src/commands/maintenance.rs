@@ -17,6 +17,19 @@ use crate::cli::{
 use crate::output::{emit, human_bytes};
 use crate::Outcome;
 
+/// The `--older-than` cutoff and a check of `--max-concurrent-deletes`, shared by the verbs that delete files.
+fn deletion_options(
+    older_than: Option<&str>,
+    max_concurrent_deletes: usize,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+    let cutoff = older_than.map(|s| parse_older_than(s, now)).transpose()?;
+    if max_concurrent_deletes == 0 {
+        anyhow::bail!("invalid --max-concurrent-deletes: must be at least 1");
+    }
+    Ok(cutoff)
+}
+
 pub async fn expire(
     catalog: &CatalogArgs,
     format: OutputFormat,
@@ -24,14 +37,8 @@ pub async fn expire(
 ) -> Result<Outcome> {
     let ident = parse_table_ident(&args.table)?;
     let now = chrono::Utc::now();
-    let older_than = args
-        .older_than
-        .as_deref()
-        .map(|s| parse_older_than(s, now))
-        .transpose()?;
-    if args.max_concurrent_deletes == 0 {
-        anyhow::bail!("invalid --max-concurrent-deletes: must be at least 1");
-    }
+    let older_than =
+        deletion_options(args.older_than.as_deref(), args.max_concurrent_deletes, now)?;
     let cat = open_catalog(catalog).await?;
     let mut op = ExpireSnapshots::new(&cat, ident)
         .with_now(now)
@@ -111,14 +118,8 @@ pub async fn orphans(
 ) -> Result<Outcome> {
     let ident = parse_table_ident(&args.table)?;
     let now = chrono::Utc::now();
-    let older_than = args
-        .older_than
-        .as_deref()
-        .map(|s| parse_older_than(s, now))
-        .transpose()?;
-    if args.max_concurrent_deletes == 0 {
-        anyhow::bail!("invalid --max-concurrent-deletes: must be at least 1");
-    }
+    let older_than =
+        deletion_options(args.older_than.as_deref(), args.max_concurrent_deletes, now)?;
     let cat = open_catalog(catalog).await?;
     let mut op = RemoveOrphanFiles::new(&cat, ident)
         .with_now(now)
