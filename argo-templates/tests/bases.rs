@@ -1,13 +1,12 @@
-//! The committed bases are current, build with `kubectl kustomize`, validate against the pinned
+//! The committed bases are current, build with `kustomize`, validate against the pinned
 //! Argo v4.1.2 and Spark Operator CRDs (`DATA_TIER_CRDS`), cross-references resolve, no
 //! credentials are inlined, and every file matches its snapshot.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use argo_templates::icehelper;
-use manifest_bundle::{Bundle, CrdDir};
+use manifest_bundle::{Bundle, CrdDir, Kustomize};
 use serde_json::Value;
 
 fn bundles() -> Vec<Bundle> {
@@ -164,26 +163,13 @@ fn cron_workflows_use_v4_fields() {
 }
 
 fn kustomize(dir: &Path) -> Vec<Value> {
-    let out = Command::new("kubectl")
-        .arg("kustomize")
-        .arg(dir)
-        .output()
-        .expect("kubectl must be on PATH to build the bases");
-    assert!(
-        out.status.success(),
-        "kubectl kustomize {} failed: {}",
-        dir.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    text.split("\n---\n")
-        .filter(|d| !d.trim().is_empty())
-        .map(|d| serde_norway::from_str(d).expect("kustomize output is YAML"))
-        .collect()
+    Kustomize::from_env("DATA_TIER_KUSTOMIZE")
+        .and_then(|k| k.build(dir))
+        .unwrap_or_else(|e| panic!("{e} (scripts/setup-test-env installs kustomize)"))
 }
 
 #[test]
-fn every_base_builds_with_kubectl_kustomize() {
+fn every_base_builds_with_kustomize() {
     for bundle in bundles() {
         let objects = kustomize(&bases_dir().join(bundle.name()));
         assert_eq!(

@@ -1,11 +1,10 @@
 //! Each example pipeline: the overlay is written over bases staged exactly as the release tarballs
-//! unpack, `kubectl kustomize` builds it into what the builders built, every document validates
+//! unpack, `kustomize` builds it into what the builders built, every document validates
 //! against the upstream CRDs (`$DATA_TIER_CRDS`) or parses as its k8s-openapi type, and the
 //! overlay's files plus the list of built objects are snapshotted.
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
 use examples::cli::{self, Options};
 use examples::pipelines::{cdc_backfill, cdc_lakehouse, ml_feature_prep};
@@ -13,7 +12,7 @@ use examples::Overlay;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Service, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
-use manifest_bundle::CrdDir;
+use manifest_bundle::{CrdDir, Kustomize};
 use serde_json::Value;
 
 fn crds() -> CrdDir {
@@ -72,21 +71,9 @@ fn validate(crds: &CrdDir, doc: &Value) -> bool {
 }
 
 fn kustomize(dir: &Path) -> Vec<Value> {
-    let out = Command::new("kubectl")
-        .arg("kustomize")
-        .arg(dir)
-        .output()
-        .expect("kubectl (with kustomize v5) must be on PATH");
-    assert!(
-        out.status.success(),
-        "kubectl kustomize {} failed: {}",
-        dir.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    text.split("\n---\n")
-        .map(|doc| serde_norway::from_str::<Value>(doc).unwrap())
-        .collect()
+    let kustomize = Kustomize::from_env("DATA_TIER_KUSTOMIZE")
+        .unwrap_or_else(|e| panic!("{e} (scripts/setup-test-env installs one)"));
+    kustomize.build(dir).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn key(v: &Value) -> String {

@@ -70,6 +70,14 @@ pub enum Error {
         /// What it should point at.
         purpose: String,
     },
+    /// `kustomize build` of a folder failed.
+    #[error("kustomize build {dir} failed: {stderr}")]
+    KustomizeFailed {
+        /// The Kustomize folder.
+        dir: PathBuf,
+        /// What kustomize printed on stderr.
+        stderr: String,
+    },
     /// An object does not validate against its CRD schema.
     #[error(
         "{kind} {name} does not match its CRD schema:\n{}",

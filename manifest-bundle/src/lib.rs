@@ -7,6 +7,7 @@
 //! - [`Bundle::check_dir`]: the staleness check (render, compare with a committed folder, report every
 //!   differing file).
 //! - [`write_tarball`]: a reproducible `<crate>-<version>-kustomize.tar.gz` with its `.sha256`.
+//! - [`Kustomize`]: builds a folder with the real `kustomize` (or kubectl's) and parses the output.
 //! - [`CrdDir`] / [`CrdSchema`]: validate objects against an upstream CRD's `openAPIV3Schema`, with the
 //!   Kubernetes extensions turned into JSON Schema, returning every error with its JSON path.
 //!
@@ -36,11 +37,13 @@
 mod bundle;
 pub mod crd;
 mod error;
+mod kustomize;
 mod tarball;
 mod yaml;
 
 pub use bundle::{Bundle, ConfigMapFiles, Manifest, StaleFile, StaleKind};
 pub use crd::{CrdDir, CrdSchema, SchemaViolation};
 pub use error::{Error, Result};
+pub use kustomize::Kustomize;
 pub use tarball::{write_tarball, Tarball};
 pub use yaml::to_sorted_yaml;

@@ -1,12 +1,12 @@
 //! The committed bases: current, snapshotted, valid against the Spark Operator v2.5.2 CRDs, buildable
-//! with `kubectl kustomize`, core objects round-tripping through k8s-openapi, and the release tarball.
+//! with `kustomize`, core objects round-tripping through k8s-openapi, and the release tarball.
 
 use std::path::Path;
 use std::process::Command;
 
 use k8s_openapi::api::core::v1::{ConfigMap, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
-use manifest_bundle::{Bundle, CrdDir};
+use manifest_bundle::{Bundle, CrdDir, Kustomize};
 use serde_json::Value;
 use spark_templates::prelude::*;
 use spark_templates::{defaults, JobBundle};
@@ -225,21 +225,9 @@ fn core_objects_round_trip_through_k8s_openapi() {
 }
 
 fn kustomize(dir: &Path) -> Vec<Value> {
-    let out = Command::new("kubectl")
-        .args(["kustomize"])
-        .arg(dir)
-        .output()
-        .expect("kubectl (with kustomize v5) must be on PATH");
-    assert!(
-        out.status.success(),
-        "kubectl kustomize {} failed: {}",
-        dir.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    text.split("\n---\n")
-        .map(|doc| serde_norway::from_str::<Value>(doc).unwrap())
-        .collect()
+    let kustomize = Kustomize::from_env("DATA_TIER_KUSTOMIZE")
+        .unwrap_or_else(|e| panic!("{e} (scripts/setup-test-env installs one)"));
+    kustomize.build(dir).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn check_built_base(dir: &Path, bundle: &Bundle) {
@@ -276,7 +264,7 @@ fn check_built_base(dir: &Path, bundle: &Bundle) {
 }
 
 #[test]
-fn every_committed_base_builds_with_kubectl_kustomize() {
+fn every_committed_base_builds_with_kustomize() {
     for bundle in defaults::bundles().unwrap() {
         check_built_base(&spark_templates::bases_dir().join(bundle.name()), &bundle);
     }
