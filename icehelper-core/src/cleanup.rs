@@ -81,6 +81,8 @@ pub struct DeletionReport {
     pub bytes: u64,
     /// Files whose deletion failed (they stay; orphan removal collects them later).
     pub failed: Vec<String>,
+    /// Files that were already gone: not deleted, not counted above.
+    pub missing: Vec<String>,
 }
 
 impl DeletionReport {
@@ -109,9 +111,16 @@ pub async fn delete_files(
     files: Vec<PlannedFile>,
     concurrency: usize,
 ) -> DeletionReport {
-    let results: Vec<(PlannedFile, std::result::Result<(), String>)> = stream::iter(files)
+    let results: Vec<(PlannedFile, std::result::Result<bool, String>)> = stream::iter(files)
         .map(|f| async move {
-            let r = io.delete(&f.path).await.map_err(|e| e.to_string());
+            // S3 answers a DELETE of a missing key with success: ask first, so a file that was
+            // already gone is reported as such rather than counted as deleted
+            let r = match io.exists(&f.path).await {
+                Ok(false) => Ok(false),
+                Ok(true) => io.delete(&f.path).await.map(|()| true),
+                Err(e) => Err(e),
+            }
+            .map_err(|e| e.to_string());
             (f, r)
         })
         .buffer_unordered(concurrency.max(1))
@@ -120,7 +129,11 @@ pub async fn delete_files(
     let mut report = DeletionReport::default();
     for (f, r) in results {
         match r {
-            Ok(()) => report.count(&f),
+            Ok(true) => report.count(&f),
+            Ok(false) => {
+                tracing::warn!(file = %f.path, "already gone: nothing to delete");
+                report.missing.push(f.path);
+            }
             Err(e) => {
                 tracing::warn!(file = %f.path, error = %e, "could not delete");
                 report.failed.push(f.path);
@@ -128,6 +141,7 @@ pub async fn delete_files(
         }
     }
     report.failed.sort();
+    report.missing.sort();
     report
 }
 
@@ -319,6 +333,23 @@ pub struct NormalizedPath {
     pub path: String,
 }
 
+impl NormalizedPath {
+    /// Whether this is `root` or a place under it (`/`-terminated prefixes: `invoices` never
+    /// covers `invoices_payments`), in the same scheme and authority.
+    pub fn is_within(&self, root: &NormalizedPath) -> bool {
+        self.scheme == root.scheme
+            && self.authority == root.authority
+            && (self.path == root.path
+                || root.path == "/"
+                || self.path.starts_with(&format!("{}/", root.path)))
+    }
+
+    /// Whether one of the two is within the other: listing either lists files of the other.
+    pub fn overlaps(&self, other: &NormalizedPath) -> bool {
+        self.is_within(other) || other.is_within(self)
+    }
+}
+
 /// Schemes treated as one (`s3a` and `s3n` are `s3`), plus any the caller adds.
 #[derive(Debug, Clone)]
 pub struct EqualSchemes(HashMap<String, String>);
@@ -364,8 +395,19 @@ impl EqualSchemes {
             (String::new(), String::new(), location.to_string())
         };
         let decoded = percent_decode(&path);
-        let mut norm = String::with_capacity(decoded.len() + 1);
+        // `.` and `..` resolved, so `<root>/../other` is not taken for a place inside `<root>`
+        let mut segments: Vec<&str> = Vec::new();
         for seg in decoded.split('/').filter(|s| !s.is_empty()) {
+            match seg {
+                "." => {}
+                ".." => {
+                    segments.pop();
+                }
+                seg => segments.push(seg),
+            }
+        }
+        let mut norm = String::with_capacity(decoded.len() + 1);
+        for seg in segments {
             norm.push('/');
             norm.push_str(seg);
         }
@@ -454,5 +496,24 @@ mod tests {
         assert_eq!(e2.normalize("gs://bkt/x").scheme, "s3");
         assert_eq!(percent_decode("a%2"), "a%2");
         assert_eq!(percent_decode("100%"), "100%");
+    }
+
+    #[test]
+    fn prefixes_end_at_a_slash_and_dot_dot_is_resolved() {
+        let e = EqualSchemes::default();
+        let root = e.normalize("s3://bkt/wh/invoices");
+        assert!(e.normalize("s3://bkt/wh/invoices/data/x").is_within(&root));
+        assert!(e.normalize("s3a://bkt/wh/invoices").is_within(&root));
+        assert!(!e
+            .normalize("s3://bkt/wh/invoices_payments/x")
+            .is_within(&root));
+        assert!(!e.normalize("s3://other/wh/invoices/x").is_within(&root));
+        assert!(!e
+            .normalize("s3://bkt/wh/invoices/../orders")
+            .is_within(&root));
+        assert!(e.normalize("s3://bkt/wh").overlaps(&root));
+        assert!(root.overlaps(&e.normalize("s3://bkt/wh")));
+        assert!(!root.overlaps(&e.normalize("s3://bkt/wh/invoices_payments")));
+        assert_eq!(e.normalize("/a/./b/../c").path, "/a/c");
     }
 }

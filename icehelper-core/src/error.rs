@@ -136,6 +136,18 @@ pub enum Error {
         /// The branch.
         ref_name: String,
     },
+    /// Orphan removal could not load another table of the catalog, which might keep files under
+    /// the listed locations: nothing is deleted.
+    #[error("table '{table}': cannot load '{other}' to make sure it keeps no files under the listed locations, so nothing is deleted: {source}")]
+    SharedLocationUnverified {
+        /// The table being cleaned.
+        table: String,
+        /// The table that could not be loaded.
+        other: String,
+        /// Why it could not be loaded.
+        #[source]
+        source: Box<Error>,
+    },
     /// Orphan removal found a file named by the metadata under another scheme or authority than
     /// the listing's (Spark's `prefix_mismatch_mode = ERROR`).
     #[error("table '{table}': {count} listed file(s) match referenced files only up to scheme or authority, e.g. listed {listed} vs referenced {referenced}; pass --equal-schemes, or --prefix-mismatch ignore|delete")]

@@ -89,6 +89,8 @@ pub struct ExpireMetrics {
     pub deleted_by_kind: BTreeMap<FileKind, KindCount>,
     /// Files whose deletion failed (left for orphan removal).
     pub failed_deletes: Vec<String>,
+    /// Files that were already gone when their deletion came (not counted as deleted).
+    pub missing_files: Vec<String>,
     /// On a dry run, every file that would be deleted.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<PlannedFile>,
@@ -278,6 +280,7 @@ impl<'a> ExpireSnapshots<'a> {
             deleted_bytes: report.bytes,
             deleted_by_kind: report.by_kind,
             failed_deletes: report.failed,
+            missing_files: report.missing,
             files: Vec::new(),
         }
     }

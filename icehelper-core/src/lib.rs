@@ -7,6 +7,7 @@
 //!   `PYICEBERG_CATALOG__*`), with an embedded SQLite default.
 //! - [`catalog`]: SQL (SQLite/PostgreSQL, PyIceberg and Java JDBC layouts) and REST catalogs.
 //! - [`storage`]: an `object_store`-backed iceberg storage for `file://` and `s3://`.
+//! - [`layout`]: where new data files go, partition folders named as Iceberg Java names them.
 //! - [`commit`]: the commit layer (requirements + updates per catalog kind, retries, snapshots
 //!   that add and remove files).
 //! - [`compact`]: bin-pack compaction through deletes, as Spark's `rewrite_data_files`.
@@ -43,6 +44,7 @@ pub mod expire;
 pub mod files;
 pub mod health;
 pub mod inspect;
+pub mod layout;
 pub mod manifests;
 pub mod metrics;
 pub mod migrate;

@@ -9,6 +9,14 @@
 //! 24 hours is refused without `allow_recent`, since in-flight writers' files are not referenced
 //! yet).
 //!
+//! Tables can share locations (one data bucket for many tables with `write.data.path` and
+//! `write.object-storage.enabled`, or a table created inside another's folder). Every other table
+//! of the catalog whose locations overlap the listed ones is loaded and its referenced files are
+//! kept as well, so a file another table references is never deleted; a table of the catalog
+//! that cannot be loaded is a refusal. (Spark's `remove_orphan_files` lists only the table
+//! location and knows nothing of other tables.) Files of tables in *other* catalogs under a shared
+//! location cannot be seen: do not point a listing at such a prefix.
+//!
 //! Paths are compared as Spark's `DeleteOrphanFiles` does: by path (percent-decoded, no repeated
 //! or trailing slashes), then scheme (with `s3a`/`s3n` equal to `s3`, and `--equal-schemes`) and
 //! authority; a listed file whose path is referenced under another scheme or authority is an
@@ -17,6 +25,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
+use futures::stream::{self, StreamExt, TryStreamExt};
 use iceberg::table::Table;
 use iceberg::TableIdent;
 use serde::Serialize;
@@ -74,6 +83,9 @@ pub struct OrphanMetrics {
     pub older_than: String,
     /// The locations listed.
     pub locations: Vec<String>,
+    /// Other tables of the catalog whose locations overlap the listed ones (a shared
+    /// `write.data.path`, a table inside another's folder): their files count as referenced.
+    pub shared_with: Vec<String>,
     /// Files listed.
     pub listed_files: u64,
     /// Files the metadata references.
@@ -90,6 +102,8 @@ pub struct OrphanMetrics {
     pub deleted_by_kind: BTreeMap<FileKind, KindCount>,
     /// Files whose deletion failed.
     pub failed_deletes: Vec<String>,
+    /// Files that were already gone when their deletion came (not counted as deleted).
+    pub missing_files: Vec<String>,
     /// The orphans (deleted, or on a dry run to delete).
     pub files: Vec<PlannedFile>,
 }
@@ -199,11 +213,59 @@ impl<'a> RemoveOrphanFiles<'a> {
         m.deleted_files = report.files;
         m.deleted_bytes = report.bytes;
         m.deleted_by_kind = report.by_kind;
-        let failed: HashSet<&String> = report.failed.iter().collect();
-        m.files.retain(|f| !failed.contains(&f.path));
+        let kept: HashSet<&String> = report.failed.iter().chain(&report.missing).collect();
+        m.files.retain(|f| !kept.contains(&f.path));
         m.failed_deletes = report.failed;
+        m.missing_files = report.missing;
         m.operation.finish(started);
         Ok(m)
+    }
+
+    /// Every other table of the catalog with a location overlapping `locations`. A table that
+    /// cannot be loaded is a refusal: its files might be under them.
+    async fn tables_sharing(&self, locations: &[String]) -> Result<Vec<Table>> {
+        let norm = &self.equal_schemes;
+        let listed: Vec<_> = locations.iter().map(|l| norm.normalize(l)).collect();
+        let mut idents = Vec::new();
+        let mut namespaces = self.catalog.list_namespaces(None).await?;
+        let mut visited = HashSet::new();
+        while let Some(ns) = namespaces.pop() {
+            if !visited.insert(ns.clone()) {
+                continue;
+            }
+            idents.extend(self.catalog.list_tables(&ns).await?);
+            // nested namespaces, where the catalog has them
+            if let Ok(children) = self.catalog.list_namespaces(Some(&ns)).await {
+                namespaces.extend(children);
+            }
+        }
+        idents.retain(|i| i != &self.ident);
+        idents.sort_by_key(|i| i.to_string());
+        idents.dedup();
+        let tables: Vec<Table> = stream::iter(idents)
+            .map(|ident| async move {
+                self.catalog
+                    .load_table(&ident)
+                    .await
+                    .map_err(|e| Error::SharedLocationUnverified {
+                        table: self.ident.to_string(),
+                        other: ident.to_string(),
+                        source: Box::new(e),
+                    })
+            })
+            .buffer_unordered(cleanup::READ_CONCURRENCY)
+            .try_collect()
+            .await?;
+        let mut sharing: Vec<Table> = tables
+            .into_iter()
+            .filter(|t| {
+                table_roots(t)
+                    .iter()
+                    .any(|r| listed.iter().any(|l| l.overlaps(&norm.normalize(r))))
+            })
+            .collect();
+        sharing.sort_by_key(|t| t.identifier().to_string());
+        Ok(sharing)
     }
 
     async fn find(&self, table: &Table, cutoff: DateTime<Utc>) -> Result<OrphanMetrics> {
@@ -214,12 +276,7 @@ impl<'a> RemoveOrphanFiles<'a> {
             None => roots.clone(),
             Some(l) => {
                 let n = norm.normalize(l);
-                let inside = roots.iter().any(|r| {
-                    let r = norm.normalize(r);
-                    r.scheme == n.scheme
-                        && r.authority == n.authority
-                        && (n.path == r.path || n.path.starts_with(&format!("{}/", r.path)))
-                });
+                let inside = roots.iter().any(|r| n.is_within(&norm.normalize(r)));
                 if !inside {
                     return Err(Error::option(
                         "--location",
@@ -232,8 +289,13 @@ impl<'a> RemoveOrphanFiles<'a> {
                 vec![l.clone()]
             }
         };
-        // referenced: path -> the full location it is referenced as
-        let referenced = referenced_files(table).await?;
+        // referenced: path -> the full location it is referenced as; files of every other table
+        // whose locations overlap the listed ones count as referenced too
+        let mut referenced = referenced_files(table).await?;
+        let shared_with = self.tables_sharing(&locations).await?;
+        for other in &shared_with {
+            referenced.extend(referenced_files(other).await?);
+        }
         let mut by_path: HashMap<String, Vec<NormalizedPath>> = HashMap::new();
         for r in &referenced {
             let n = norm.normalize(r);
@@ -272,6 +334,10 @@ impl<'a> RemoveOrphanFiles<'a> {
             locations,
             listed_files: listed.len() as u64,
             referenced_files: referenced.len() as u64,
+            shared_with: shared_with
+                .iter()
+                .map(|t| t.identifier().to_string())
+                .collect(),
             ..Default::default()
         };
         let mut mismatch: Option<(String, String)> = None;
@@ -347,12 +413,7 @@ pub fn table_roots(table: &Table) -> Vec<String> {
         if let Some(p) = md.properties().get(key) {
             let p = p.trim_end_matches('/').to_string();
             let n = norm.normalize(&p);
-            let covered = roots.iter().any(|r| {
-                let r = norm.normalize(r);
-                r.scheme == n.scheme
-                    && r.authority == n.authority
-                    && (n.path == r.path || n.path.starts_with(&format!("{}/", r.path)))
-            });
+            let covered = roots.iter().any(|r| n.is_within(&norm.normalize(r)));
             if !covered {
                 roots.push(p);
             }

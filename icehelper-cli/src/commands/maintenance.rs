@@ -108,6 +108,12 @@ fn render_expire(m: &ExpireMetrics) -> String {
             m.failed_deletes.len()
         ));
     }
+    if !m.missing_files.is_empty() {
+        out.push_str(&format!(
+            "{} file(s) were already gone (not counted as deleted)\n",
+            m.missing_files.len()
+        ));
+    }
     out
 }
 
@@ -165,6 +171,13 @@ fn render_orphans(m: &OrphanMetrics) -> String {
         human_bytes(m.deleted_bytes),
         m.too_recent_files
     );
+    if !m.shared_with.is_empty() {
+        out.push_str(&format!(
+            "kept every file of {} other table(s) sharing these locations: {}\n",
+            m.shared_with.len(),
+            m.shared_with.join(", ")
+        ));
+    }
     for f in &m.files {
         out.push_str(&format!("  {}\n", f.path));
     }
@@ -172,6 +185,12 @@ fn render_orphans(m: &OrphanMetrics) -> String {
         out.push_str(&format!(
             "{} file(s) could not be deleted\n",
             m.failed_deletes.len()
+        ));
+    }
+    if !m.missing_files.is_empty() {
+        out.push_str(&format!(
+            "{} file(s) were already gone (not counted as deleted)\n",
+            m.missing_files.len()
         ));
     }
     out

@@ -9,9 +9,7 @@ use iceberg::arrow::{ArrowReaderBuilder, RecordBatchPartitionSplitter};
 use iceberg::spec::{DataFile, DataFileFormat, PartitionKey};
 use iceberg::table::Table;
 use iceberg::writer::base_writer::data_file_writer::DataFileWriterBuilder;
-use iceberg::writer::file_writer::location_generator::{
-    DefaultFileNameGenerator, DefaultLocationGenerator,
-};
+use iceberg::writer::file_writer::location_generator::DefaultFileNameGenerator;
 use iceberg::writer::file_writer::rolling_writer::RollingFileWriterBuilder;
 use iceberg::writer::file_writer::ParquetWriterBuilder;
 use iceberg::writer::{IcebergWriter, IcebergWriterBuilder};
@@ -117,7 +115,7 @@ pub(crate) async fn rewrite_group(
         .read(tasks)?
         .stream();
 
-    let location = DefaultLocationGenerator::new(md)?;
+    let location = crate::layout::DataLocations::new(md)?;
     let names = DefaultFileNameGenerator::new(
         format!("{:05}-{}", group.index, uuid::Uuid::now_v7()),
         Some("compact".into()),

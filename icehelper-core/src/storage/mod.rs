@@ -239,7 +239,10 @@ impl ObjectStorage {
         let store_prefix = if dir.is_empty() {
             None
         } else {
-            Some(r.store_path().map_err(|m| ice_err(iceberg::ErrorKind::DataInvalid, m))?)
+            Some(
+                r.store_path()
+                    .map_err(|m| ice_err(iceberg::ErrorKind::DataInvalid, m))?,
+            )
         };
         // local listing of a folder that does not exist is an empty listing, like on S3
         if r.kind == "file" && !std::path::Path::new(&format!("/{dir}")).exists() {
@@ -269,7 +272,6 @@ pub(crate) fn parse_bool(v: &str) -> Option<bool> {
     }
 }
 
-
 #[async_trait]
 #[typetag::serde]
 impl Storage for ObjectStorage {
@@ -284,19 +286,13 @@ impl Storage for ObjectStorage {
 
     async fn metadata(&self, path: &str) -> iceberg::Result<FileMetadata> {
         let (store, p) = self.object(path)?;
-        let meta = store
-            .head(&p)
-            .await
-            .map_err(|e| store_err(path, e))?;
+        let meta = store.head(&p).await.map_err(|e| store_err(path, e))?;
         Ok(FileMetadata { size: meta.size })
     }
 
     async fn read(&self, path: &str) -> iceberg::Result<Bytes> {
         let (store, p) = self.object(path)?;
-        let got = store
-            .get(&p)
-            .await
-            .map_err(|e| store_err(path, e))?;
+        let got = store.get(&p).await.map_err(|e| store_err(path, e))?;
         got.bytes().await.map_err(|e| store_err(path, e))
     }
 
@@ -321,11 +317,7 @@ impl Storage for ObjectStorage {
     async fn writer(&self, path: &str) -> iceberg::Result<Box<dyn FileWrite>> {
         let (store, p) = self.object(path)?;
         Ok(Box::new(ObjectWrite {
-            writer: Some(BufWriter::with_capacity(
-                store,
-                p,
-                8 * 1024 * 1024,
-            )),
+            writer: Some(BufWriter::with_capacity(store, p, 8 * 1024 * 1024)),
             location: path.to_string(),
         }))
     }

@@ -1,0 +1,244 @@
+//! Regressions from the adversarial run (issue 20): ways icehelper once lost or hid other engines'
+//! data, each checked with PyIceberg 0.12 and Spark 3.5 + Iceberg 1.10 reading the result.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use common::*;
+use serde_json::Value;
+
+const SCRIPT: &str = "hardening_tables.py";
+
+fn tables(db: &Path, warehouse: &str, args: &[&str]) -> Value {
+    let mut a = vec![
+        args[0],
+        "--db",
+        db.to_str().unwrap(),
+        "--warehouse",
+        warehouse,
+    ];
+    a.extend(&args[1..]);
+    serde_json::from_str(&run_pyiceberg(SCRIPT, &a)).unwrap()
+}
+
+fn pyiceberg_rows(db: &Path, warehouse: &str, table: &str) -> Value {
+    serde_json::from_str(&run_pyiceberg(
+        "rows.py",
+        &[
+            "--db",
+            db.to_str().unwrap(),
+            "--warehouse",
+            warehouse,
+            "--table",
+            table,
+        ],
+    ))
+    .unwrap()
+}
+
+/// The local path of a `file://`, `file:/` or bare location.
+fn local(uri: &str) -> PathBuf {
+    PathBuf::from(
+        uri.strip_prefix("file://")
+            .or_else(|| uri.strip_prefix("file:"))
+            .unwrap_or(uri),
+    )
+}
+
+fn backdate_all(dir: &Path, days: u64) {
+    let t = SystemTime::now() - Duration::from_secs(days * 86_400);
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                std::fs::File::options()
+                    .write(true)
+                    .open(&p)
+                    .unwrap()
+                    .set_modified(t)
+                    .unwrap();
+            }
+        }
+    }
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Issue 20, item 1: two tables share `write.data.path` (object-storage layout); orphan removal
+/// on one of them once deleted every data file of the other.
+#[test]
+fn orphan_removal_keeps_the_files_of_tables_sharing_a_data_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("catalog.db");
+    let wh = dir.path().join("wh");
+    let wh_uri = format!("file://{}", wh.display());
+    let shared = format!("file://{}", dir.path().join("shared-data").display());
+    let made = tables(&db, &wh_uri, &["shared", "--data-path", &shared]);
+    let b_files = strings(&made["db.b"]);
+    assert!(b_files.iter().all(|f| f.starts_with(&shared)), "{made}");
+    // a real orphan in the shared folder, which no table references
+    let orphan = dir.path().join("shared-data/0000/stray-00000.parquet");
+    std::fs::create_dir_all(orphan.parent().unwrap()).unwrap();
+    std::fs::write(&orphan, b"not referenced by any table").unwrap();
+    backdate_all(dir.path(), 4);
+
+    let m = icehelper_json(
+        &db,
+        &wh_uri,
+        &["remove-orphan-files", "db.a", "-o", "json"],
+        0,
+    );
+    for f in &b_files {
+        assert!(local(f).exists(), "{f} of db.b was deleted");
+    }
+    assert_eq!(m["shared_with"], serde_json::json!(["db.b"]), "{m}");
+    let deleted: Vec<String> = m["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        deleted,
+        vec![format!("file://{}", orphan.display())],
+        "only the stray file goes: {m}"
+    );
+    assert!(!orphan.exists());
+    for t in ["db.a", "db.b"] {
+        assert_eq!(pyiceberg_rows(&db, &wh_uri, t)["count"], 30, "{t}");
+    }
+    let spark = spark_sql(
+        &db,
+        &wh,
+        &[
+            "SELECT count(*) FROM lake.db.a",
+            "SELECT count(*) FROM lake.db.b",
+        ],
+    );
+    assert_eq!(spark[0][0][0], 30);
+    assert_eq!(spark[1][0][0], 30);
+}
+
+/// Issue 20, item 2: locations went to storage percent-encoded a second time, so compaction could
+/// not read URL-encoded partition folders, and a table under a folder named with `é` could not be
+/// loaded. A location now reaches storage byte for byte, and the folders icehelper creates are
+/// named as Iceberg Java names them.
+#[test]
+fn paths_that_need_escaping_reach_storage_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("données-é");
+    std::fs::create_dir_all(&root).unwrap();
+    let db = root.join("catalog.db");
+    let wh = root.join("wh");
+    let wh_uri = format!("file://{}", wh.display());
+    tables(&db, &wh_uri, &["cities", "--table", "db.cities"]);
+    let before = pyiceberg_rows(&db, &wh_uri, "db.cities");
+    assert_eq!(before["count"], 28);
+
+    let described = icehelper_lake(&db, &wh_uri, &["describe", "db.cities"]);
+    assert!(
+        described.status.success(),
+        "{}",
+        String::from_utf8_lossy(&described.stderr)
+    );
+    let m = icehelper_json(
+        &db,
+        &wh_uri,
+        &[
+            "compact",
+            "db.cities",
+            "--min-input-files",
+            "2",
+            "-o",
+            "json",
+        ],
+        0,
+    );
+    assert_eq!(m["rewritten_data_files"], 28, "{m}");
+    assert_eq!(m["added_data_files"], 7, "{m}");
+
+    // expire the pre-compaction snapshots: their files go, and each one really was there
+    std::thread::sleep(Duration::from_millis(1100));
+    let cutoff = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let e = icehelper_json(
+        &db,
+        &wh_uri,
+        &[
+            "expire-snapshots",
+            "db.cities",
+            "--older-than",
+            &cutoff,
+            "--retain-last",
+            "1",
+            "-o",
+            "json",
+        ],
+        0,
+    );
+    assert!(
+        e["deleted_by_kind"]["data-file"]["files"].as_u64() == Some(28),
+        "{e}"
+    );
+    assert_eq!(e["missing_files"], serde_json::json!([]), "{e}");
+
+    assert_eq!(pyiceberg_rows(&db, &wh_uri, "db.cities"), before);
+    let spark = spark_sql(
+        &db,
+        &wh,
+        &[
+            "SELECT city, count(*) FROM lake.db.cities GROUP BY city ORDER BY city",
+            "SELECT file_path FROM lake.db.cities.files",
+        ],
+    );
+    assert_eq!(spark[0].as_array().unwrap().len(), 7, "{}", spark[0]);
+    assert!(
+        spark[0].as_array().unwrap().iter().all(|r| r[1] == 4),
+        "{}",
+        spark[0]
+    );
+    let paths: Vec<String> = spark[1]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[0].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(paths.len(), 7);
+    for p in &paths {
+        assert!(local(p).exists(), "{p} is recorded but not on disk");
+    }
+    // the folder names Iceberg Java (URLEncoder) gives these values
+    for folder in [
+        "city=Z%C3%BCrich",
+        "city=a%7Eb",
+        "city=100%25",
+        "city=x%5B1%5D",
+        "city=%C3%A9a",
+        "city=%E6%97%A5%E6%9C%AC%E8%AA%9E",
+        "city=a+b",
+    ] {
+        assert!(
+            paths
+                .iter()
+                .any(|p| p.contains(&format!("/data/{folder}/"))),
+            "no file in {folder}: {paths:?}"
+        );
+    }
+    // nothing was written to a double-encoded sibling of the warehouse
+    let siblings: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(siblings, vec!["données-é".to_string()]);
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""PyIceberg 0.12 tables for icehelper's hardening regressions.
+
+`shared`: tables db.a and db.b whose data files share one folder (`write.data.path` = --data-path,
+`write.object-storage.enabled=true`), three appends each.
+`cities`: TABLE (id long, city string) partitioned by identity(city), over city names that need
+escaping in a path (`Zürich`, `a~b`, `100%`, `x[1]`, `éa`, `日本語`, `a b`), four appends.
+Each prints JSON: {table: [data file paths]}.
+"""
+import argparse
+import json
+
+import pyarrow as pa
+from pyiceberg.catalog.sql import SqlCatalog
+from pyiceberg.partitioning import PartitionField, PartitionSpec
+from pyiceberg.schema import Schema
+from pyiceberg.transforms import IdentityTransform
+from pyiceberg.types import LongType, NestedField, StringType
+
+CITIES = ["Zürich", "a~b", "100%", "x[1]", "éa", "日本語", "a b"]
+
+ap = argparse.ArgumentParser()
+ap.add_argument("cmd", choices=["shared", "cities"])
+ap.add_argument("--db", required=True)
+ap.add_argument("--warehouse", required=True)
+ap.add_argument("--table", default="db.cities")
+ap.add_argument("--data-path")
+a = ap.parse_args()
+cat = SqlCatalog("lake", uri=f"sqlite:///{a.db}", warehouse=a.warehouse)
+cat.create_namespace_if_not_exists("db")
+schema = Schema(
+    NestedField(1, "id", LongType(), required=False),
+    NestedField(2, "city", StringType(), required=False),
+)
+arrow_schema = pa.schema([("id", pa.int64()), ("city", pa.string())])
+
+
+def files(t):
+    return sorted(t.inspect.files().column("file_path").to_pylist())
+
+
+out = {}
+if a.cmd == "shared":
+    for n, name in enumerate(["db.a", "db.b"]):
+        t = cat.create_table(
+            name,
+            schema,
+            properties={"write.data.path": a.data_path, "write.object-storage.enabled": "true"},
+        )
+        for i in range(3):
+            base = n * 1000 + i * 10
+            t.append(pa.table({"id": list(range(base, base + 10)), "city": ["c"] * 10}, schema=arrow_schema))
+        out[name] = files(t)
+else:
+    spec = PartitionSpec(PartitionField(2, 1000, IdentityTransform(), "city"))
+    t = cat.create_table(a.table, schema, partition_spec=spec)
+    for i in range(4):
+        ids = list(range(i * 100, i * 100 + len(CITIES)))
+        t.append(pa.table({"id": ids, "city": CITIES}, schema=arrow_schema))
+    out[a.table] = files(t)
+print(json.dumps(out))
