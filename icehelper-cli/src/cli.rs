@@ -354,6 +354,9 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     if !(bytes >= 1.0 && bytes < u64::MAX as f64) {
         return Err(format!("'{s}' must be a positive size"));
     }
+    if bytes.fract() != 0.0 {
+        return Err(format!("'{s}' is not a whole number of bytes"));
+    }
     Ok(bytes as u64)
 }
 

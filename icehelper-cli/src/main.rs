@@ -20,7 +20,8 @@ pub enum Outcome {
 fn init_logging(quiet: bool, verbose: u8) {
     let default = match (quiet, verbose) {
         (true, _) => "error",
-        (false, 0) => "warn",
+        // sqlx warns about connection parameters with their values (sslpassword): keep it quiet
+        (false, 0) => "warn,sqlx=error",
         (false, 1) => "info,icehelper_core=info",
         (false, 2) => "debug",
         _ => "trace",
@@ -31,21 +32,26 @@ fn init_logging(quiet: bool, verbose: u8) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+}
+
+/// Lines joined by single spaces.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => e.exit(), // --help, --version
+        // `icehelper` or `icehelper branch` alone: the help, on stderr, exit 2 (as cargo does)
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            e.exit()
+        }
         Err(e) => {
-            // one line naming what is wrong; `--help` has the rest
-            let text = e.to_string();
-            let first = text
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("invalid arguments");
-            eprintln!("{} (see --help)", first.trim_end());
+            // one line with all clap says: what is wrong, the usage, the tip
+            eprintln!("{}", one_line(&e.to_string()));
             return ExitCode::from(2);
         }
     };

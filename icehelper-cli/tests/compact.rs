@@ -551,8 +551,23 @@ fn killed_compaction_leaves_the_table_whole_and_bad_input_changes_nothing() {
 
     // bad input: one line, exit 2, nothing written
     let tree_before = tree(dir.path());
+    let deep_parens = format!("{}id = 1{}", "(".repeat(30_000), ")".repeat(30_000));
     for (args, expect) in [
         (vec!["compact", "db.nope"], "does not exist"),
+        // issue 20: a 1-byte or fractional target planned millions of files; deep parentheses
+        // overflowed the stack
+        (
+            vec!["compact", "db.events", "--target-file-size", "1"],
+            "below the floor",
+        ),
+        (
+            vec!["compact", "db.events", "--target-file-size", "0.3k"],
+            "whole number",
+        ),
+        (
+            vec!["compact", "db.events", "--where", deep_parens.as_str()],
+            "nest deeper",
+        ),
         (
             vec!["compact", "db.events", "--target-file-size", "0"],
             "--target-file-size",

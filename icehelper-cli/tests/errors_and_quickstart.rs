@@ -204,3 +204,31 @@ fn quickstart_then_bad_input_changes_nothing() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "broken pipe must exit 0");
 }
+
+/// Issue 20: clap's errors were cut to their first line, naming no argument; bare `icehelper`
+/// printed only the description; log lines carried colour codes off a terminal.
+#[test]
+fn usage_errors_say_what_is_missing_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = icehelper_in(d, &["compact"]);
+    assert_one_line_error(&out, "<TABLE>", "compact without a table");
+    let line = String::from_utf8_lossy(&out.stderr);
+    assert!(line.contains("Usage: icehelper compact"), "{line}");
+    assert!(line.contains("--help"), "{line}");
+    assert!(
+        !line.contains('\u{1b}'),
+        "no colour codes off a terminal: {line}"
+    );
+
+    for args in [&[][..], &["branch"][..]] {
+        let out = icehelper_in(d, args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("Usage:") && err.contains("Commands:"),
+            "{args:?}: {err}"
+        );
+    }
+    assert!(tree(d).is_empty(), "nothing written");
+}

@@ -146,12 +146,21 @@ fn paths_that_need_escaping_reach_storage_byte_for_byte() {
     let before = pyiceberg_rows(&db, &wh_uri, "db.cities");
     assert_eq!(before["count"], 28);
 
-    let described = icehelper_lake(&db, &wh_uri, &["describe", "db.cities"]);
-    assert!(
-        described.status.success(),
-        "{}",
-        String::from_utf8_lossy(&described.stderr)
-    );
+    // the table loads from a folder named with 'é'; its secret property is never printed
+    for format in ["text", "json"] {
+        let described = icehelper_lake(&db, &wh_uri, &["describe", "db.cities", "-o", format]);
+        assert!(
+            described.status.success(),
+            "{}",
+            String::from_utf8_lossy(&described.stderr)
+        );
+        let text = String::from_utf8_lossy(&described.stdout);
+        assert!(text.contains("s3.secret-access-key"), "{text}");
+        assert!(
+            !text.contains("hunter2"),
+            "describe -o {format} leaks a secret: {text}"
+        );
+    }
     let m = icehelper_json(
         &db,
         &wh_uri,

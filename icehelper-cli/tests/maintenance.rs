@@ -451,6 +451,7 @@ fn unsafe_requests_are_refused_and_change_nothing() {
             .eq(t.iter()));
         files_under(&dir)
     };
+    let escape = format!("{}/../..", lake.table_dir("db.t").display());
     for (args, needle) in [
         (
             vec!["remove-orphan-files", "db.t", "--older-than", "1h"],
@@ -470,6 +471,19 @@ fn unsafe_requests_are_refused_and_change_nothing() {
         ),
         (
             vec!["remove-orphan-files", "db.t", "--location", "/tmp"],
+            "not inside the table's locations",
+        ),
+        // issue 20: these once panicked (time arithmetic overflow) or passed the inside check
+        (
+            vec!["expire-snapshots", "db.t", "--older-than", "100000000d"],
+            "--older-than",
+        ),
+        (
+            vec!["remove-orphan-files", "db.t", "--older-than", "100000000d"],
+            "--older-than",
+        ),
+        (
+            vec!["remove-orphan-files", "db.t", "--location", &escape],
             "not inside the table's locations",
         ),
     ] {

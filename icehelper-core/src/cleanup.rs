@@ -318,7 +318,12 @@ pub fn parse_older_than(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>
             ),
         )
     })?;
-    Ok(now - d)
+    now.checked_sub_signed(d).ok_or_else(|| {
+        Error::option(
+            "--older-than",
+            format!("'{input}' reaches back before the earliest time there is"),
+        )
+    })
 }
 
 /// A location split for comparison: scheme (after equal schemes are folded), authority
@@ -474,6 +479,9 @@ mod tests {
             "2024-05-01T00:00:00+00:00"
         );
         assert!(parse_older_than("yesterday", now).is_err());
+        // far beyond chrono's range: an error, not a panic (issue 20)
+        assert!(parse_older_than("100000000d", now).is_err());
+        assert!(parse_older_than("99999999999999999999d", now).is_err());
     }
 
     #[test]

@@ -22,23 +22,34 @@ pub const EMBEDDED_CATALOG_DB: &str = "lakehouse/catalog.db";
 /// The embedded default's warehouse, relative to the working folder.
 pub const EMBEDDED_WAREHOUSE: &str = "lakehouse/warehouse";
 
-/// Property keys whose values are secrets: never printed.
-const SECRET_KEYS: &[&str] = &[
-    "s3.secret-access-key",
-    "s3.session-token",
-    "token",
-    "credential",
-    "adls.account-key",
-    "adls.sas-token",
-    "gcs.oauth2.token",
-    "password",
-    "jdbc.password",
-];
-
-/// Whether a property holds a secret (and so must never be printed or logged).
+/// Whether a property holds a secret (and so must never be printed or logged): by key
+/// pattern, so keys we have never heard of are covered too: any key that names a secret,
+/// password, token or credential, or ends in `key` (`adls.account-key`, `s3.sse.key`).
 pub fn is_secret_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
-    SECRET_KEYS.contains(&k.as_str()) || k.ends_with(".password") || k.ends_with("secret")
+    ["secret", "password", "passwd", "token", "credential"]
+        .iter()
+        .any(|w| k.contains(w))
+        || k.ends_with("key")
+}
+
+/// Properties for printing: secret values as `***`, URIs without their passwords.
+pub fn redact_properties<'a>(
+    props: impl IntoIterator<Item = (&'a String, &'a String)>,
+) -> BTreeMap<String, String> {
+    props
+        .into_iter()
+        .map(|(k, v)| {
+            let v = if is_secret_key(k) {
+                "***".to_string()
+            } else if v.contains("://") {
+                redact_uri(v)
+            } else {
+                v.clone()
+            };
+            (k.clone(), v)
+        })
+        .collect()
 }
 
 /// Where a catalog's configuration came from, for messages.
@@ -261,19 +272,7 @@ impl CatalogConfig {
 
     /// Properties with secrets replaced by `***`, for printing.
     pub fn redacted_properties(&self) -> BTreeMap<String, String> {
-        self.properties
-            .iter()
-            .map(|(k, v)| {
-                let v = if is_secret_key(k) {
-                    "***".to_string()
-                } else if k == "uri" {
-                    redact_uri(v)
-                } else {
-                    v.clone()
-                };
-                (k.clone(), v)
-            })
-            .collect()
+        redact_properties(&self.properties)
     }
 
     /// Resolves relative warehouse paths and SQLite files against `cwd`, validates booleans.
@@ -348,20 +347,39 @@ fn clean_path(p: &Path) -> PathBuf {
     out
 }
 
-/// Removes a password from a URI (`postgresql://user:pw@host/db` → `postgresql://user:***@host/db`).
+/// Removes secrets from a URI: the password of its user info (`postgresql://user:pw@host/db` →
+/// `postgresql://user:***@host/db`, also when the password holds an `@`) and every query
+/// parameter whose name is a secret ([`is_secret_key`], any case: `?PASSWORD=`, `?sslpassword=`).
 pub fn redact_uri(uri: &str) -> String {
-    if let Some((scheme, rest)) = uri.split_once("://") {
-        if let Some((auth, host)) = rest.split_once('@') {
-            if let Some((user, _)) = auth.split_once(':') {
-                return format!("{scheme}://{user}:***@{host}");
+    let Ok(mut url) = url::Url::parse(uri) else {
+        // not a URI: the user info, if any, ends at the last '@' before the path
+        if let Some((scheme, rest)) = uri.split_once("://") {
+            let authority_end = rest.find('/').unwrap_or(rest.len());
+            if let Some(at) = rest[..authority_end].rfind('@') {
+                let user = rest[..at].split(':').next().unwrap_or_default();
+                return format!("{scheme}://{user}:***@{}", &rest[at + 1..]);
             }
         }
+        return uri.to_string();
+    };
+    if url.password().is_some() {
+        let _ = url.set_password(Some("***"));
     }
-    if let Some(idx) = uri.find("password=") {
-        let end = uri[idx..].find('&').map(|e| idx + e).unwrap_or(uri.len());
-        return format!("{}password=***{}", &uri[..idx], &uri[end..]);
+    if url.query().is_some() {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if is_secret_key(&k) {
+                    "***".to_string()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
     }
-    uri.to_string()
+    url.to_string().replace("%2A%2A%2A", "***")
 }
 
 struct YamlConfig {
@@ -538,5 +556,25 @@ mod tests {
         assert!(is_secret_key("s3.secret-access-key"));
         assert!(is_secret_key("credential"));
         assert!(!is_secret_key("s3.endpoint"));
+        // issue 20: a password with '@' leaked after the first '@'; upper-case query keys and
+        // sslpassword were kept
+        let r = redact_uri("postgresql://u:p@ssW0RD@host/db");
+        assert!(!r.contains("ssW0RD") && r.contains("u:***@host/db"), "{r}");
+        let r = redact_uri(
+            "postgresql://host/db?user=u&PASSWORD=hunter2&sslpassword=x2&sslmode=require",
+        );
+        assert!(!r.contains("hunter2") && !r.contains("x2"), "{r}");
+        assert!(r.contains("sslmode=require"), "{r}");
+        for k in [
+            "adls.account-key",
+            "s3.sse.key",
+            "rest.auth.oauth2.token",
+            "my.api-token",
+            "jdbc.PASSWORD",
+        ] {
+            assert!(is_secret_key(k), "{k}");
+        }
+        assert!(!is_secret_key("s3.access-key-id"));
+        assert!(!is_secret_key("write.format.default"));
     }
 }

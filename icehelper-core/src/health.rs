@@ -32,15 +32,19 @@ pub const DEFAULT_TARGET_FILE_SIZE: u64 = 512 * 1024 * 1024;
 /// The table property that sets the target data file size.
 pub const TARGET_FILE_SIZE_PROP: &str = "write.target-file-size-bytes";
 
+/// The smallest target file size icehelper accepts (1 MiB): below it, a Parquet file is mostly
+/// footer, and a mistyped value (`1`, `0.5k`) would plan millions of files.
+pub const MIN_TARGET_FILE_SIZE: u64 = 1 << 20;
+
 /// The target file size of a table: its `write.target-file-size-bytes`, else 512 MiB.
 pub fn target_file_size(table: &Table) -> Result<u64> {
     match table.metadata().properties().get(TARGET_FILE_SIZE_PROP) {
         None => Ok(DEFAULT_TARGET_FILE_SIZE),
         Some(v) => match v.trim().parse::<u64>() {
-            Ok(n) if n > 0 => Ok(n),
+            Ok(n) if n >= MIN_TARGET_FILE_SIZE => Ok(n),
             _ => Err(Error::option(
                 TARGET_FILE_SIZE_PROP,
-                format!("table property must be a positive number of bytes, got '{v}'"),
+                format!("table property must be a number of bytes of at least {MIN_TARGET_FILE_SIZE} (1 MiB), got '{v}'"),
             )),
         },
     }

@@ -132,7 +132,7 @@ pub struct TableDescription {
     pub partition_specs: Vec<SpecDescription>,
     /// All sort orders, the default marked.
     pub sort_orders: Vec<SortOrderDescription>,
-    /// Table properties, sorted.
+    /// Table properties, sorted; secret values (`s3.secret-access-key`, ...) as `***`.
     pub properties: BTreeMap<String, String>,
     /// Branches and tags, sorted by name.
     pub refs: Vec<RefDescription>,
@@ -297,7 +297,7 @@ pub fn describe(table: &Table) -> Result<TableDescription> {
         identifier_field_ids: ids,
         partition_specs: specs,
         sort_orders: orders,
-        properties: md.properties().clone().into_iter().collect(),
+        properties: crate::config::redact_properties(md.properties()),
         refs: describe_refs(table)?,
     })
 }

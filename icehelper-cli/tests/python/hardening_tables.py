@@ -53,7 +53,10 @@ if a.cmd == "shared":
         out[name] = files(t)
 else:
     spec = PartitionSpec(PartitionField(2, 1000, IdentityTransform(), "city"))
-    t = cat.create_table(a.table, schema, partition_spec=spec)
+    # a secret among the table's properties: describe must never print it
+    t = cat.create_table(
+        a.table, schema, partition_spec=spec, properties={"s3.secret-access-key": "hunter2-table"}
+    )
     for i in range(4):
         ids = list(range(i * 100, i * 100 + len(CITIES)))
         t.append(pa.table({"id": ids, "city": CITIES}, schema=arrow_schema))

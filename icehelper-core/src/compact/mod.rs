@@ -242,6 +242,15 @@ impl<'a> Compaction<'a> {
                 return Err(Error::option(name, "must be a positive size"));
             }
         }
+        if let Some(t) = o
+            .target_file_size
+            .filter(|t| *t < crate::health::MIN_TARGET_FILE_SIZE)
+        {
+            return Err(Error::option(
+                "--target-file-size",
+                format!("{t} bytes is below the floor of 1 MiB: files that small are mostly Parquet footer"),
+            ));
+        }
         if o.max_commits == 0 {
             return Err(Error::option("--max-commits", "must be at least 1"));
         }

@@ -135,9 +135,31 @@ fn tokenize(input: &str) -> Result<Vec<Token>> {
     Ok(out)
 }
 
+/// How deep parentheses may nest (each level is a level of recursion here and in every visitor
+/// of the predicate later).
+const MAX_PAREN_DEPTH: usize = 64;
+
+/// `a OR b OR c ...` as a balanced tree: a long chain is only log2(n) deep, so binding and
+/// evaluating a filter of thousands of terms cannot overflow the stack.
+fn balanced(mut terms: Vec<Predicate>, join: fn(Predicate, Predicate) -> Predicate) -> Predicate {
+    while terms.len() > 1 {
+        let mut next = Vec::with_capacity(terms.len().div_ceil(2));
+        let mut it = terms.into_iter();
+        while let Some(a) = it.next() {
+            next.push(match it.next() {
+                Some(b) => join(a, b),
+                None => a,
+            });
+        }
+        terms = next;
+    }
+    terms.pop().expect("at least one term")
+}
+
 struct Parser<'a> {
     tokens: Vec<Token>,
     pos: usize,
+    depth: usize,
     schema: &'a Schema,
 }
 
@@ -157,27 +179,34 @@ impl Parser<'_> {
     }
 
     fn expr(&mut self) -> Result<Predicate> {
-        let mut left = self.and()?;
+        let mut terms = vec![self.and()?];
         while self.keyword("or") {
             self.pos += 1;
-            left = left.or(self.and()?);
+            terms.push(self.and()?);
         }
-        Ok(left)
+        Ok(balanced(terms, Predicate::or))
     }
 
     fn and(&mut self) -> Result<Predicate> {
-        let mut left = self.atom()?;
+        let mut terms = vec![self.atom()?];
         while self.keyword("and") {
             self.pos += 1;
-            left = left.and(self.atom()?);
+            terms.push(self.atom()?);
         }
-        Ok(left)
+        Ok(balanced(terms, Predicate::and))
     }
 
     fn atom(&mut self) -> Result<Predicate> {
         match self.next() {
             Some(Token::LParen) => {
+                self.depth += 1;
+                if self.depth > MAX_PAREN_DEPTH {
+                    return Err(bad(format!(
+                        "parentheses nest deeper than {MAX_PAREN_DEPTH} levels"
+                    )));
+                }
                 let inner = self.expr()?;
+                self.depth -= 1;
                 match self.next() {
                     Some(Token::RParen) => Ok(inner),
                     _ => Err(bad("missing ')'")),
@@ -332,6 +361,7 @@ pub fn parse_where(input: &str, schema: &Schema) -> Result<Predicate> {
     let mut p = Parser {
         tokens,
         pos: 0,
+        depth: 0,
         schema,
     };
     let pred = p.expr()?;
@@ -344,6 +374,7 @@ pub fn parse_where(input: &str, schema: &Schema) -> Result<Predicate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use iceberg::expr::Bind;
     use iceberg::spec::NestedField;
 
     fn schema() -> Schema {
@@ -372,6 +403,23 @@ mod tests {
         }
         let or = parse_where("(region = 'eu' OR region = 'us') and id <> 4", &s).unwrap();
         assert!(or.to_string().contains("OR"), "{or}");
+    }
+
+    #[test]
+    fn huge_filters_are_errors_or_shallow_trees_not_stack_overflows() {
+        // 30,000 nested parentheses and a 9,000-term OR once aborted the process (issue 20)
+        let deep = format!("{}id = 1{}", "(".repeat(30_000), ")".repeat(30_000));
+        assert!(parse_where(&deep, &schema())
+            .unwrap_err()
+            .to_string()
+            .contains("nest deeper"));
+        let wide = (0..9_000)
+            .map(|i| format!("id = {i}"))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let p = parse_where(&wide, &schema()).unwrap();
+        let bound = p.bind(std::sync::Arc::new(schema()), true).unwrap();
+        assert!(format!("{bound}").contains("8999"));
     }
 
     #[test]

@@ -48,7 +48,11 @@ pub struct FieldSpec {
 
 /// Parses an Iceberg type name. The error says what was expected where.
 pub fn parse_type(input: &str) -> Result<TypeSpec, String> {
-    let mut p = Parser { s: input, pos: 0 };
+    let mut p = Parser {
+        s: input,
+        pos: 0,
+        depth: 0,
+    };
     let t = p.ty()?;
     p.ws();
     if p.pos != input.len() {
@@ -69,15 +73,25 @@ pub fn parse_primitive(input: &str) -> Result<PrimitiveType, String> {
     }
 }
 
+/// How deep types may nest. iceberg-rust (and so icehelper) reads `metadata.json` with
+/// serde_json's recursion limit of 128, and each level of a nested type takes up to three JSON
+/// levels: a table with a deeper type commits fine and then cannot be loaded by any command again.
+pub const MAX_TYPE_DEPTH: usize = 32;
+
 struct Parser<'a> {
     s: &'a str,
     pos: usize,
+    depth: usize,
 }
 
 impl Parser<'_> {
     fn ws(&mut self) {
-        while self.s[self.pos..].starts_with(|c: char| c.is_whitespace()) {
-            self.pos += 1;
+        while let Some(c) = self.s[self.pos..]
+            .chars()
+            .next()
+            .filter(|c| c.is_whitespace())
+        {
+            self.pos += c.len_utf8();
         }
     }
 
@@ -135,6 +149,18 @@ impl Parser<'_> {
     }
 
     fn ty(&mut self) -> Result<TypeSpec, String> {
+        self.depth += 1;
+        if self.depth > MAX_TYPE_DEPTH {
+            return Err(format!(
+                "type nests deeper than {MAX_TYPE_DEPTH} levels: tables with such types cannot be loaded again"
+            ));
+        }
+        let t = self.ty_inner();
+        self.depth -= 1;
+        t
+    }
+
+    fn ty_inner(&mut self) -> Result<TypeSpec, String> {
         let start = self.pos;
         let w = self.word().to_ascii_lowercase();
         let prim = |p: PrimitiveType| Ok(TypeSpec::Primitive(p));
@@ -312,6 +338,28 @@ pub fn spec_of(t: &Type) -> TypeSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bad_type_names_are_errors_not_panics() {
+        // non-ASCII whitespace once panicked (not a char boundary), deep types overflowed the stack
+        assert_eq!(
+            parse_type("\u{3000}long").unwrap(),
+            TypeSpec::Primitive(PrimitiveType::Long)
+        );
+        assert_eq!(
+            parse_type("long\u{a0}").unwrap(),
+            TypeSpec::Primitive(PrimitiveType::Long)
+        );
+        assert!(parse_type("é").is_err());
+        let deep = |n: usize| format!("{}long{}", "list<".repeat(n), ">".repeat(n));
+        assert!(parse_type(&deep(MAX_TYPE_DEPTH - 1)).is_ok());
+        assert!(parse_type(&deep(MAX_TYPE_DEPTH))
+            .unwrap_err()
+            .contains("deeper than"));
+        assert!(parse_type(&deep(100_000)).is_err());
+        let deep_struct = format!("{}long{}", "struct<a:".repeat(200), ">".repeat(200));
+        assert!(parse_type(&deep_struct).is_err());
+    }
 
     #[test]
     fn parses_and_prints_type_names() {
