@@ -91,6 +91,9 @@ fn orphan_removal_keeps_the_files_of_tables_sharing_a_data_path() {
     let orphan = dir.path().join("shared-data/0000/stray-00000.parquet");
     std::fs::create_dir_all(orphan.parent().unwrap()).unwrap();
     std::fs::write(&orphan, b"not referenced by any table").unwrap();
+    // what object_store leaves of an upload killed mid-way (it hides such names from listings)
+    let staging = wh.join("db/a/metadata/00009-stage.metadata.json#17");
+    std::fs::write(&staging, b"half a file").unwrap();
     backdate_all(dir.path(), 4);
 
     let m = icehelper_json(
@@ -109,12 +112,16 @@ fn orphan_removal_keeps_the_files_of_tables_sharing_a_data_path() {
         .iter()
         .map(|f| f["path"].as_str().unwrap().to_string())
         .collect();
+    let mut expected = vec![
+        format!("file://{}", orphan.display()),
+        format!("file://{}", staging.display()),
+    ];
+    expected.sort();
     assert_eq!(
-        deleted,
-        vec![format!("file://{}", orphan.display())],
-        "only the stray file goes: {m}"
+        deleted, expected,
+        "only the stray and staging files go: {m}"
     );
-    assert!(!orphan.exists());
+    assert!(!orphan.exists() && !staging.exists());
     for t in ["db.a", "db.b"] {
         assert_eq!(pyiceberg_rows(&db, &wh_uri, t)["count"], 30, "{t}");
     }
@@ -250,4 +257,184 @@ fn paths_that_need_escaping_reach_storage_byte_for_byte() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(siblings, vec!["données-é".to_string()]);
+}
+
+/// Issue 20: a REST server that accepts and never answers made `icehelper list` wait forever.
+#[test]
+fn a_rest_server_that_never_answers_is_an_error_not_a_hang() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // accept and hold every connection, never writing a byte (ends with the test process)
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for c in listener.incoming().take(16).flatten() {
+            held.push(c);
+        }
+    });
+    let home = tempfile::tempdir().unwrap();
+    let uri = format!("http://127.0.0.1:{port}");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_icehelper"))
+        .args([
+            "--uri",
+            &uri,
+            "-P",
+            "rest.client.socket-timeout-ms=1000",
+            "list",
+        ])
+        .env("HOME", home.path())
+        .env_remove("PYICEBERG_HOME")
+        .env_remove("ICEHELPER_CATALOG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("icehelper list still waits for a silent server after 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("cannot open catalog"), "{err}");
+
+    // a malformed timeout is named
+    let out = icehelper_with(
+        home.path(),
+        &[
+            "--uri".into(),
+            uri.clone(),
+            "-P".into(),
+            "rest.client.socket-timeout-ms=soon".into(),
+        ],
+        &["list"],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("rest.client.socket-timeout-ms"), "{err}");
+}
+
+/// Issue 20: expiry committed first and read the expired snapshots' manifests afterwards, so an
+/// unreadable one made it exit 2 with the table already changed.
+#[test]
+fn expiry_reads_what_it_will_clean_before_it_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("catalog.db");
+    let wh_uri = format!("file://{}", dir.path().join("wh").display());
+    tables(&db, &wh_uri, &["cities", "--table", "db.cities"]);
+    let snaps = icehelper_json(&db, &wh_uri, &["snapshots", "db.cities", "-o", "json"], 0);
+    let list: Vec<Value> = snaps
+        .as_array()
+        .or_else(|| snaps["snapshots"].as_array())
+        .unwrap()
+        .clone();
+    assert_eq!(list.len(), 4, "{snaps}");
+    let oldest = list
+        .iter()
+        .min_by_key(|s| s["sequence_number"].as_i64().unwrap())
+        .unwrap();
+    std::fs::write(
+        local(oldest["manifest_list"].as_str().unwrap()),
+        b"not an avro file",
+    )
+    .unwrap();
+    let tree_before = tree(dir.path());
+    std::thread::sleep(Duration::from_millis(1100));
+    let cutoff = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let out = icehelper_lake(
+        &db,
+        &wh_uri,
+        &[
+            "expire-snapshots",
+            "db.cities",
+            "--older-than",
+            &cutoff,
+            "--retain-last",
+            "1",
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(tree(dir.path()) == tree_before, "the table changed: {err}");
+    let after = icehelper_json(&db, &wh_uri, &["snapshots", "db.cities", "-o", "json"], 0);
+    assert_eq!(after, snaps);
+}
+
+/// Issue 20: a migration could set a malformed `commit.retry.*`, after which every icehelper
+/// write failed, the repairing migration included.
+#[test]
+fn malformed_properties_are_refused_and_never_block_the_repair() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("catalog.db");
+    let wh_uri = format!("file://{}", dir.path().join("wh").display());
+    tables(&db, &wh_uri, &["cities", "--table", "db.cities"]);
+    let migrations = dir.path().join("migrations");
+    std::fs::create_dir_all(&migrations).unwrap();
+    let migrate = |code: i32| {
+        let out = icehelper_lake(
+            &db,
+            &wh_uri,
+            &[
+                "migrate",
+                "db.cities",
+                "--dir",
+                migrations.to_str().unwrap(),
+            ],
+        );
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(code), "{err}");
+        err
+    };
+    let props = || {
+        icehelper_json(&db, &wh_uri, &["describe", "db.cities", "-o", "json"], 0)["properties"]
+            .clone()
+    };
+
+    // refused: nothing written
+    for (key, value) in [
+        ("commit.retry.num-retries", "many"),
+        ("gc.enabled", "maybe"),
+        ("write.target-file-size-bytes", "1"),
+    ] {
+        std::fs::write(
+            migrations.join("0001_bad.toml"),
+            format!(
+                "[[change]]\nop = \"set-properties\"\nproperties = {{ \"{key}\" = \"{value}\" }}\n"
+            ),
+        )
+        .unwrap();
+        let before = tree(dir.path());
+        let err = migrate(2);
+        assert!(
+            err.contains(key) && err.trim().lines().count() == 1,
+            "{err}"
+        );
+        assert!(tree(dir.path()) == before, "{key}: the table changed");
+    }
+
+    // another engine set a malformed value: the migration that repairs it still commits
+    tables(
+        &db,
+        &wh_uri,
+        &[
+            "set-prop",
+            "--table",
+            "db.cities",
+            "--prop",
+            "commit.retry.num-retries=many",
+        ],
+    );
+    std::fs::write(
+        migrations.join("0001_bad.toml"),
+        "[[change]]\nop = \"set-properties\"\nproperties = { \"commit.retry.num-retries\" = \"6\" }\n",
+    )
+    .unwrap();
+    migrate(0);
+    assert_eq!(props()["commit.retry.num-retries"], "6");
+    assert_eq!(pyiceberg_rows(&db, &wh_uri, "db.cities")["count"], 28);
 }

@@ -148,6 +148,11 @@ fn write_audit_publish_with_branches_and_tags() {
         .map(|r| r["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["audit", "diverge", "main", "v1"]);
+    // retention in the words it was given (issue 20: once "604800000 ms")
+    let text = icehelper_lake(d, w, &["branch", "list", "db.events"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    let audit = text.lines().find(|l| l.starts_with("audit")).unwrap();
+    assert!(audit.contains("7d") && audit.contains("30d"), "{text}");
 
     // partition-health reads a branch
     let h = ok(

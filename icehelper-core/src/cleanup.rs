@@ -305,6 +305,33 @@ pub fn parse_duration(input: &str) -> Result<chrono::Duration> {
     Ok(total)
 }
 
+/// A duration the way [`parse_duration`] reads it (`7d`, `1d12h`, `90s`; `0s` for zero); a
+/// remainder under a second is shown as `ms`.
+pub fn format_duration(d: chrono::Duration) -> String {
+    let mut ms = d.num_milliseconds();
+    if ms == 0 {
+        return "0s".into();
+    }
+    let mut out = String::new();
+    if ms < 0 {
+        out.push('-');
+        ms = -ms;
+    }
+    for (unit, size) in [
+        ("d", 86_400_000),
+        ("h", 3_600_000),
+        ("m", 60_000),
+        ("s", 1_000),
+        ("ms", 1),
+    ] {
+        if ms >= size {
+            out.push_str(&format!("{}{unit}", ms / size));
+            ms %= size;
+        }
+    }
+    out
+}
+
 /// `--older-than`: a duration before `now` (`7d`) or an RFC 3339 timestamp.
 pub fn parse_older_than(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
     if let Ok(ts) = DateTime::parse_from_rfc3339(input.trim()) {
@@ -465,6 +492,13 @@ mod tests {
         for bad in ["", "7", "d", "7w", "-1d", "1.5d", "7 d"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
+        for text in ["7d", "1d12h", "1m30s", "2h30m", "0s"] {
+            assert_eq!(format_duration(parse_duration(text).unwrap()), text);
+        }
+        assert_eq!(
+            format_duration(chrono::Duration::milliseconds(604_800_000)),
+            "7d"
+        );
         let now = DateTime::parse_from_rfc3339("2024-05-10T00:00:00Z")
             .unwrap()
             .with_timezone(&Utc);

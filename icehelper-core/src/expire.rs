@@ -199,7 +199,7 @@ impl<'a> ExpireSnapshots<'a> {
         let (mut op, started) = OperationMetrics::start("expire-snapshots", &self.ident, false);
         let first = self.catalog.load_table(&self.ident).await?;
         check_gc(&first)?;
-        let policy = RetryPolicy::from_properties(first.metadata().properties())?;
+        let policy = RetryPolicy::for_write(first.metadata().properties());
         let committed = commit_with_retry(self.catalog, &self.ident, policy, |table| {
             let this = &self;
             async move {
@@ -208,6 +208,24 @@ impl<'a> ExpireSnapshots<'a> {
                 if decision.expire.is_empty() && decision.removed_refs.is_empty() {
                     return Ok((None, (table, decision, cutoff)));
                 }
+                // read what the cleanup will need before committing: an unreadable manifest
+                // list or manifest of an expired snapshot is an error with the table unchanged,
+                // not a committed expiry whose files can no longer be found
+                let expired: Vec<SnapshotRef> = table
+                    .metadata()
+                    .snapshots()
+                    .filter(|s| decision.expire.contains(&s.snapshot_id()))
+                    .cloned()
+                    .collect();
+                let (manifests, _) =
+                    manifests_of(table.file_io(), table.metadata().format_version(), &expired)
+                        .await?;
+                content_files(
+                    table.file_io(),
+                    manifests.into_values().collect(),
+                    Entries::All,
+                )
+                .await?;
                 let change = change_for(&table, &decision);
                 Ok((Some(change), (table, decision, cutoff)))
             }

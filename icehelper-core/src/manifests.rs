@@ -114,7 +114,7 @@ impl<'a> RewriteManifests<'a> {
     pub async fn execute(self) -> Result<RewriteManifestsMetrics> {
         let (mut op, started) = OperationMetrics::start("rewrite-manifests", &self.ident, false);
         let first = self.catalog.load_table(&self.ident).await?;
-        let policy = RetryPolicy::from_properties(first.metadata().properties())?;
+        let policy = RetryPolicy::for_write(first.metadata().properties());
         let committed = commit_with_retry(self.catalog, &self.ident, policy, |table| {
             let this = &self;
             async move {

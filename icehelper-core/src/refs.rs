@@ -126,7 +126,7 @@ fn metrics(
 }
 
 fn policy(table: &Table) -> Result<RetryPolicy> {
-    RetryPolicy::from_properties(table.metadata().properties())
+    Ok(RetryPolicy::for_write(table.metadata().properties()))
 }
 
 /// Creates a branch or a tag.

@@ -90,7 +90,7 @@ impl<'a> Rollback<'a> {
     pub async fn execute(self) -> Result<RollbackMetrics> {
         let (mut op, started) = OperationMetrics::start("rollback", &self.ident, false);
         let first = self.catalog.load_table(&self.ident).await?;
-        let policy = RetryPolicy::from_properties(first.metadata().properties())?;
+        let policy = RetryPolicy::for_write(first.metadata().properties());
         let committed = commit_with_retry(self.catalog, &self.ident, policy, |table| {
             let this = &self;
             async move {

@@ -53,7 +53,7 @@ pub async fn run(cli: &Cli, args: &QuickstartArgs) -> Result<Outcome> {
     }
     report_and_judge(OutputFormat::Text, &health, None)?;
     crate::output::print_text(&format!(
-        "\nNext: icehelper describe {t}   icehelper snapshots {t}   icehelper partition-health {t} --output json",
+        "\nNext: icehelper describe {t}   icehelper compact {t} --dry-run   icehelper compact {t}   icehelper partition-health {t}",
         t = report.table
     ))?;
     Ok(Outcome::Ok)

@@ -56,7 +56,10 @@ fn render(m: &RefMetrics) -> String {
 }
 
 fn render_list(refs: &[RefDescription]) -> String {
-    let ms = |v: Option<i64>| v.map(|v| format!("{v} ms")).unwrap_or_else(|| "-".into());
+    let ms = |v: Option<i64>| {
+        v.map(|v| icehelper_core::cleanup::format_duration(chrono::Duration::milliseconds(v)))
+            .unwrap_or_else(|| "-".into())
+    };
     let rows: Vec<Vec<String>> = refs
         .iter()
         .map(|r| {

@@ -5,7 +5,8 @@
 `write.object-storage.enabled=true`), three appends each.
 `cities`: TABLE (id long, city string) partitioned by identity(city), over city names that need
 escaping in a path (`Zürich`, `a~b`, `100%`, `x[1]`, `éa`, `日本語`, `a b`), four appends.
-Each prints JSON: {table: [data file paths]}.
+Each prints JSON: {table: [data file paths]}. `set-prop` sets --prop K=V on TABLE (PyIceberg does not
+check values) and prints the properties.
 """
 import argparse
 import json
@@ -20,7 +21,8 @@ from pyiceberg.types import LongType, NestedField, StringType
 CITIES = ["Zürich", "a~b", "100%", "x[1]", "éa", "日本語", "a b"]
 
 ap = argparse.ArgumentParser()
-ap.add_argument("cmd", choices=["shared", "cities"])
+ap.add_argument("cmd", choices=["shared", "cities", "set-prop"])
+ap.add_argument("--prop", action="append", default=[], help="set-prop: table property KEY=VALUE")
 ap.add_argument("--db", required=True)
 ap.add_argument("--warehouse", required=True)
 ap.add_argument("--table", default="db.cities")
@@ -40,7 +42,12 @@ def files(t):
 
 
 out = {}
-if a.cmd == "shared":
+if a.cmd == "set-prop":
+    t = cat.load_table(a.table)
+    with t.transaction() as tx:
+        tx.set_properties(**dict(p.split("=", 1) for p in a.prop))
+    out[a.table] = dict(t.refresh().properties)
+elif a.cmd == "shared":
     for n, name in enumerate(["db.a", "db.b"]):
         t = cat.create_table(
             name,

@@ -68,6 +68,7 @@ impl LakeCatalog {
                 let props: HashMap<String, String> =
                     config.properties.clone().into_iter().collect();
                 let catalog = RestCatalogBuilder::default()
+                    .with_client(rest_http_client(config)?)
                     .with_storage_factory(Arc::new(ObjectStorageFactory))
                     .load(config.name.clone(), props)
                     .await
@@ -158,6 +159,34 @@ impl LakeCatalog {
         tables.sort_by(|a, b| a.name().cmp(b.name()));
         Ok(tables)
     }
+}
+
+/// Iceberg Java's REST client timeouts (`rest.client.connection-timeout-ms`,
+/// `rest.client.socket-timeout-ms`) and their defaults here.
+pub const REST_CONNECT_TIMEOUT: (&str, u64) = ("rest.client.connection-timeout-ms", 10_000);
+/// How long a REST response may stall between reads before the request fails.
+pub const REST_SOCKET_TIMEOUT: (&str, u64) = ("rest.client.socket-timeout-ms", 60_000);
+
+/// The HTTP client for a REST catalog, with its timeouts: a server that accepts and never
+/// answers is an error after the socket timeout, not a hang.
+pub(crate) fn rest_http_client(config: &CatalogConfig) -> Result<reqwest::Client> {
+    let ms = |(key, default): (&str, u64)| -> Result<std::time::Duration> {
+        match config.get(key) {
+            None => Ok(std::time::Duration::from_millis(default)),
+            Some(v) => match v.trim().parse::<u64>() {
+                Ok(n) if n > 0 => Ok(std::time::Duration::from_millis(n)),
+                _ => Err(Error::option(
+                    key,
+                    format!("must be a positive number of milliseconds, got '{v}'"),
+                )),
+            },
+        }
+    };
+    reqwest::Client::builder()
+        .connect_timeout(ms(REST_CONNECT_TIMEOUT)?)
+        .read_timeout(ms(REST_SOCKET_TIMEOUT)?)
+        .build()
+        .map_err(|e| Error::option("uri", format!("cannot build the HTTP client: {e}")))
 }
 
 /// A REST client error in words: HTTP 401/403 say which credential to check, not the headers.

@@ -113,6 +113,16 @@ impl RetryPolicy {
         })
     }
 
+    /// The policy a write uses: [`RetryPolicy::from_properties`], or the defaults (with a warning)
+    /// when a property is malformed, so a bad `commit.retry.*` value set by another engine never
+    /// blocks the write that would repair it.
+    pub fn for_write(props: &HashMap<String, String>) -> Self {
+        RetryPolicy::from_properties(props).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "using the default commit retries");
+            RetryPolicy::default()
+        })
+    }
+
     /// The wait before retry number `retry` (1-based): exponential from `min_wait`, capped at
     /// `max_wait`, with up to 10% jitter so two retrying writers drift apart.
     pub fn backoff(&self, retry: u32) -> Duration {

@@ -72,7 +72,7 @@ impl RestCommitter {
             catalog: config.name.clone(),
             uri,
             props: config.properties.clone().into_iter().collect(),
-            http: reqwest::Client::new(),
+            http: crate::catalog::rest_http_client(config)?,
         })
     }
 

@@ -308,7 +308,7 @@ impl<'a> Compaction<'a> {
             metrics.operation = op;
             return Ok(metrics);
         }
-        let policy = RetryPolicy::from_properties(table.metadata().properties())?;
+        let policy = RetryPolicy::for_write(table.metadata().properties());
         let properties = rewrite::writer_properties(table.metadata().properties())?;
         let plan = Arc::new(plan);
         let per_commit = if self.options.partial_progress {

@@ -842,6 +842,7 @@ impl<'m> Draft<'m> {
             Change::SetProperties { properties } => {
                 for (k, v) in properties {
                     check_property_key(k)?;
+                    check_property_value(k, v)?;
                     self.remove_props.remove(k);
                     self.set_props.insert(k.clone(), v.clone());
                 }
@@ -989,6 +990,27 @@ fn check_property_key(k: &str) -> Result<(), String> {
     }
     if k.trim().is_empty() {
         return Err("empty property key".into());
+    }
+    Ok(())
+}
+
+/// A value of a property Iceberg (and so icehelper) interprets must parse: a malformed
+/// `commit.retry.num-retries` or `gc.enabled` set by a migration would break every later write.
+/// Parsed as iceberg-rust's `TableProperties` parses them, plus icehelper's own floor for the
+/// target file size.
+fn check_property_value(k: &str, v: &str) -> Result<(), String> {
+    let one = std::collections::HashMap::from([(k.to_string(), v.to_string())]);
+    iceberg::spec::TableProperties::try_from(&one)
+        .map_err(|e| format!("'{v}' is not a valid value of {k}: {}", e.message()))?;
+    if k == crate::health::TARGET_FILE_SIZE_PROP {
+        match v.trim().parse::<u64>() {
+            Ok(n) if n >= crate::health::MIN_TARGET_FILE_SIZE => {}
+            _ => {
+                return Err(format!(
+                    "{k} must be a number of bytes of at least 1 MiB, got '{v}'"
+                ))
+            }
+        }
     }
     Ok(())
 }

@@ -246,7 +246,7 @@ impl<'a> Migrate<'a> {
                 migrations,
             });
         }
-        let policy = RetryPolicy::from_properties(plan.table.metadata().properties())?;
+        let policy = RetryPolicy::for_write(plan.table.metadata().properties());
         let table_name = self.ident.to_string();
         for (f, _, _) in plan.pending {
             let committed = commit_with_retry(self.catalog, &self.ident, policy, |table| {

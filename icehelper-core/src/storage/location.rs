@@ -93,6 +93,11 @@ impl Resolved {
         store_path(&self.path)
     }
 
+    /// The file of a local location (`file:` or a bare path), byte for byte; `None` elsewhere.
+    pub fn local_path(&self) -> Option<std::path::PathBuf> {
+        (self.kind == "file").then(|| std::path::PathBuf::from(format!("/{}", self.path)))
+    }
+
     /// The location of a listed object in this location's own scheme and bucket.
     pub fn location_of(&self, listed: &StorePath) -> String {
         match self.kind {

@@ -244,9 +244,14 @@ impl ObjectStorage {
                     .map_err(|m| ice_err(iceberg::ErrorKind::DataInvalid, m))?,
             )
         };
-        // local listing of a folder that does not exist is an empty listing, like on S3
-        if r.kind == "file" && !std::path::Path::new(&format!("/{dir}")).exists() {
-            return Ok(Vec::new());
+        if let Some(dir) = r.local_path() {
+            // walked here rather than by object_store, which hides the staging files (`x#1`) a
+            // killed upload leaves behind: orphan removal must see them
+            let listed = tokio::task::spawn_blocking(move || walk_local(&dir))
+                .await
+                .map_err(|e| ice_err(iceberg::ErrorKind::Unexpected, e.to_string()))?
+                .map_err(|e| io_err(prefix, e))?;
+            return Ok(listed);
         }
         let metas: Vec<_> = store
             .list(store_prefix.as_ref())
@@ -264,6 +269,54 @@ impl ObjectStorage {
     }
 }
 
+fn io_err(location: &str, e: std::io::Error) -> iceberg::Error {
+    ice_err(
+        iceberg::ErrorKind::Unexpected,
+        format!("storage error on '{location}': {e}"),
+    )
+}
+
+/// The local file of `location`, when it is one.
+fn local_file(location: &str) -> iceberg::Result<Option<std::path::PathBuf>> {
+    let r = resolve(location).map_err(|m| ice_err(iceberg::ErrorKind::DataInvalid, m))?;
+    // the same validation as every other access (no `..`, no control characters)
+    r.store_path()
+        .map_err(|m| ice_err(iceberg::ErrorKind::DataInvalid, m))?;
+    Ok(r.local_path())
+}
+
+/// Every regular file under `dir` (none when it does not exist, like an S3 prefix), as
+/// `file:///` locations. Names that are not UTF-8 cannot be Iceberg locations and are skipped.
+fn walk_local(dir: &std::path::Path) -> std::io::Result<Vec<ListedFile>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries = match std::fs::read_dir(&d) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && d == dir => return Ok(out),
+            Err(e) if e.kind() == std::io::ErrorKind::NotADirectory && d == dir => return Ok(out),
+            Err(e) => return Err(e),
+        };
+        for entry in entries {
+            let entry = entry?;
+            let meta = entry.metadata()?;
+            let path = entry.path();
+            if meta.is_dir() {
+                stack.push(path);
+            } else if meta.is_file() {
+                let Some(text) = path.to_str() else { continue };
+                out.push(ListedFile {
+                    location: format!("file://{text}"),
+                    size: meta.len(),
+                    last_modified: meta.modified().map(DateTime::<Utc>::from)?,
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| a.location.cmp(&b.location));
+    Ok(out)
+}
+
 pub(crate) fn parse_bool(v: &str) -> Option<bool> {
     match v.trim().to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" => Some(true),
@@ -276,6 +329,12 @@ pub(crate) fn parse_bool(v: &str) -> Option<bool> {
 #[typetag::serde]
 impl Storage for ObjectStorage {
     async fn exists(&self, path: &str) -> iceberg::Result<bool> {
+        if let Some(file) = local_file(path)? {
+            // object_store refuses names it uses for staging (`x#1`): ask the file system
+            return tokio::fs::try_exists(&file)
+                .await
+                .map_err(|e| io_err(path, e));
+        }
         let (store, p) = self.object(path)?;
         match store.head(&p).await {
             Ok(_) => Ok(true),
@@ -323,6 +382,12 @@ impl Storage for ObjectStorage {
     }
 
     async fn delete(&self, path: &str) -> iceberg::Result<()> {
+        if let Some(file) = local_file(path)? {
+            return match tokio::fs::remove_file(&file).await {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io_err(path, e)),
+                _ => Ok(()),
+            };
+        }
         let (store, p) = self.object(path)?;
         match store.delete(&p).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
