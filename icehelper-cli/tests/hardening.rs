@@ -438,3 +438,75 @@ fn malformed_properties_are_refused_and_never_block_the_repair() {
     assert_eq!(props()["commit.retry.num-retries"], "6");
     assert_eq!(pyiceberg_rows(&db, &wh_uri, "db.cities")["count"], 28);
 }
+
+/// The length of an Avro object container file's header (magic, metadata map, sync marker):
+/// the file cut there is still a valid Avro file, with no records.
+fn avro_header_len(b: &[u8]) -> usize {
+    assert_eq!(&b[..4], b"Obj\x01", "not an Avro file");
+    let mut pos = 4;
+    let mut long = |pos: &mut usize| -> i64 {
+        let (mut v, mut shift) = (0u64, 0);
+        loop {
+            let byte = b[*pos];
+            *pos += 1;
+            v |= u64::from(byte & 0x7f) << shift;
+            shift += 7;
+            if byte & 0x80 == 0 {
+                break;
+            }
+        }
+        ((v >> 1) as i64) ^ -((v & 1) as i64)
+    };
+    loop {
+        let mut n = long(&mut pos);
+        if n == 0 {
+            break;
+        }
+        if n < 0 {
+            n = -n;
+            long(&mut pos); // block size in bytes
+        }
+        for _ in 0..n * 2 {
+            let len = long(&mut pos) as usize;
+            pos += len;
+        }
+    }
+    pos + 16
+}
+
+/// Issue 20: a manifest list cut at a block boundary parses as a list with no manifests, and
+/// everything only it reached looked orphaned.
+#[test]
+fn orphan_removal_refuses_metadata_that_does_not_add_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("catalog.db");
+    let wh_uri = format!("file://{}", dir.path().join("wh").display());
+    tables(&db, &wh_uri, &["cities", "--table", "db.cities"]);
+    let described = icehelper_json(&db, &wh_uri, &["describe", "db.cities", "-o", "json"], 0);
+    let snaps = icehelper_json(&db, &wh_uri, &["snapshots", "db.cities", "-o", "json"], 0);
+    let current = described["current_snapshot_id"].as_i64().unwrap();
+    let list = snaps
+        .as_array()
+        .or_else(|| snaps["snapshots"].as_array())
+        .unwrap()
+        .iter()
+        .find(|s| s["snapshot_id"].as_i64() == Some(current))
+        .unwrap()["manifest_list"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let bytes = std::fs::read(local(&list)).unwrap();
+    let header = avro_header_len(&bytes);
+    assert!(header < bytes.len());
+    std::fs::write(local(&list), &bytes[..header]).unwrap();
+    backdate_all(dir.path(), 4);
+    let before = tree(dir.path());
+    let out = icehelper_lake(&db, &wh_uri, &["remove-orphan-files", "db.cities"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.trim().lines().count() == 1 && err.contains(&list) && err.contains("total-data-files"),
+        "{err}"
+    );
+    assert!(tree(dir.path()) == before, "files were deleted: {err}");
+}

@@ -159,13 +159,12 @@ pub async fn read_manifest_list(
     ))
 }
 
-/// The manifest lists of `snapshots`, each read once: every distinct manifest (by path) and
-/// the size of each list.
-pub async fn manifests_of(
+/// The manifest lists of `snapshots`, each read once: (list, its manifests, its size in bytes).
+pub async fn manifest_lists(
     io: &FileIO,
     format: FormatVersion,
     snapshots: &[SnapshotRef],
-) -> Result<(HashMap<String, ManifestFile>, HashMap<String, u64>)> {
+) -> Result<Vec<(String, Vec<ManifestFile>, u64)>> {
     let lists: HashSet<String> = snapshots
         .iter()
         .map(|s| s.manifest_list().to_string())
@@ -188,6 +187,17 @@ pub async fn manifests_of(
         .buffer_unordered(READ_CONCURRENCY)
         .try_collect()
         .await?;
+    Ok(read)
+}
+
+/// The manifest lists of `snapshots`, each read once: every distinct manifest (by path) and
+/// the size of each list.
+pub async fn manifests_of(
+    io: &FileIO,
+    format: FormatVersion,
+    snapshots: &[SnapshotRef],
+) -> Result<(HashMap<String, ManifestFile>, HashMap<String, u64>)> {
+    let read = manifest_lists(io, format, snapshots).await?;
     let mut manifests = HashMap::new();
     let mut sizes = HashMap::new();
     for (p, ms, size) in read {
@@ -197,6 +207,86 @@ pub async fn manifests_of(
         }
     }
     Ok((manifests, sizes))
+}
+
+/// Checks that each snapshot's manifest list accounts for the files its summary counts
+/// (`total-data-files`, `total-delete-files`), from the manifests' own file counts. A list cut
+/// at an Avro block boundary still parses, as a list with fewer (or no) manifests: without this
+/// check, everything only it reaches would look unreferenced. [`Error::MetadataInconsistent`]
+/// names the list.
+pub fn check_list_totals(
+    snapshots: &[SnapshotRef],
+    lists: &[(String, Vec<ManifestFile>, u64)],
+) -> Result<()> {
+    let by_path: HashMap<&str, &Vec<ManifestFile>> =
+        lists.iter().map(|(p, ms, _)| (p.as_str(), ms)).collect();
+    for s in snapshots {
+        let Some(manifests) = by_path.get(s.manifest_list()) else {
+            continue;
+        };
+        let summary = &s.summary().additional_properties;
+        for (key, content) in [
+            ("total-data-files", iceberg::spec::ManifestContentType::Data),
+            (
+                "total-delete-files",
+                iceberg::spec::ManifestContentType::Deletes,
+            ),
+        ] {
+            let Some(expected) = summary.get(key).and_then(|v| v.parse::<u64>().ok()) else {
+                continue;
+            };
+            let mut counted = 0u64;
+            let mut known = true;
+            for m in manifests.iter().filter(|m| m.content == content) {
+                match (m.added_files_count, m.existing_files_count) {
+                    (Some(a), Some(e)) => counted += u64::from(a) + u64::from(e),
+                    _ => known = false,
+                }
+            }
+            if known && counted != expected {
+                return Err(Error::MetadataInconsistent {
+                    file: s.manifest_list().to_string(),
+                    reason: format!(
+                        "snapshot {} counts {expected} files in {key}, its manifest list accounts for {counted} (truncated or damaged?)",
+                        s.snapshot_id()
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A manifest must hold the entries its manifest-list entry counts: a manifest cut at an Avro
+/// block boundary still parses, with entries missing, and its files would look unreachable.
+fn check_manifest_counts(mf: &ManifestFile, m: &iceberg::spec::Manifest) -> Result<()> {
+    let (Some(added), Some(existing), Some(deleted)) = (
+        mf.added_files_count,
+        mf.existing_files_count,
+        mf.deleted_files_count,
+    ) else {
+        return Ok(());
+    };
+    let mut counts = [0u64; 3];
+    for e in m.entries() {
+        let i = match e.status() {
+            iceberg::spec::ManifestStatus::Added => 0,
+            iceberg::spec::ManifestStatus::Existing => 1,
+            iceberg::spec::ManifestStatus::Deleted => 2,
+        };
+        counts[i] += 1;
+    }
+    let expected = [u64::from(added), u64::from(existing), u64::from(deleted)];
+    if counts != expected {
+        return Err(Error::MetadataInconsistent {
+            file: mf.manifest_path.clone(),
+            reason: format!(
+                "its manifest list counts {} added, {} existing and {} deleted entries, the manifest holds {}, {} and {} (truncated or damaged?)",
+                expected[0], expected[1], expected[2], counts[0], counts[1], counts[2]
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Which entries of a manifest to collect.
@@ -217,6 +307,7 @@ pub async fn content_files(
     let per: Vec<Vec<PlannedFile>> = stream::iter(manifests)
         .map(|mf| async move {
             let m = mf.load_manifest(io).await?;
+            check_manifest_counts(&mf, &m)?;
             Ok::<_, Error>(
                 m.entries()
                     .iter()

@@ -136,6 +136,15 @@ pub enum Error {
         /// The branch.
         ref_name: String,
     },
+    /// Reachable metadata does not add up (a manifest list or manifest that parses but lacks
+    /// entries its parent counts): deleting on top of it could delete live files.
+    #[error("{file}: {reason}; nothing is deleted")]
+    MetadataInconsistent {
+        /// The file that does not add up.
+        file: String,
+        /// What does not add up.
+        reason: String,
+    },
     /// Orphan removal could not load another table of the catalog, which might keep files under
     /// the listed locations: nothing is deleted.
     #[error("table '{table}': cannot load '{other}' to make sure it keeps no files under the listed locations, so nothing is deleted: {source}")]

@@ -32,8 +32,8 @@ use serde::Serialize;
 
 use crate::catalog::LakeCatalog;
 use crate::cleanup::{
-    self, content_files, delete_files, manifests_of, DeletionReport, Entries, EqualSchemes,
-    FileKind, KindCount, NormalizedPath, PlannedFile,
+    self, check_list_totals, content_files, delete_files, manifest_lists, DeletionReport, Entries,
+    EqualSchemes, FileKind, KindCount, NormalizedPath, PlannedFile,
 };
 use crate::commit::snapshot::metadata_dir;
 use crate::error::{Error, Result};
@@ -444,7 +444,14 @@ pub async fn referenced_files(table: &Table) -> Result<HashSet<String>> {
     for s in &snapshots {
         out.insert(s.manifest_list().to_string());
     }
-    let (manifests, _) = manifests_of(io, md.format_version(), &snapshots).await?;
+    let lists = manifest_lists(io, md.format_version(), &snapshots).await?;
+    check_list_totals(&snapshots, &lists)?;
+    let mut manifests = HashMap::new();
+    for (_, ms, _) in lists {
+        for m in ms {
+            manifests.entry(m.manifest_path.clone()).or_insert(m);
+        }
+    }
     out.extend(manifests.keys().cloned());
     let files = content_files(io, manifests.into_values().collect(), Entries::Live).await?;
     out.extend(files.into_keys());
