@@ -444,7 +444,7 @@ fn malformed_properties_are_refused_and_never_block_the_repair() {
 fn avro_header_len(b: &[u8]) -> usize {
     assert_eq!(&b[..4], b"Obj\x01", "not an Avro file");
     let mut pos = 4;
-    let mut long = |pos: &mut usize| -> i64 {
+    let long = |pos: &mut usize| -> i64 {
         let (mut v, mut shift) = (0u64, 0);
         loop {
             let byte = b[*pos];
