@@ -510,3 +510,59 @@ fn orphan_removal_refuses_metadata_that_does_not_add_up() {
     );
     assert!(tree(dir.path()) == before, "files were deleted: {err}");
 }
+
+/// Issue 20: a locked or damaged SQLite catalog was taken for an empty one: every table "did not
+/// exist" and `list` exited 0.
+#[test]
+fn a_locked_or_damaged_sqlite_catalog_is_reported_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("catalog.db");
+    let wh_uri = format!("file://{}", dir.path().join("wh").display());
+    tables(&db, &wh_uri, &["cities", "--table", "db.cities"]);
+
+    // another process holds an exclusive lock for longer than the busy timeout
+    let mut holder = std::process::Command::new(pyiceberg_python())
+        .args([
+            "-c",
+            "import sqlite3, sys, time\n\
+             c = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
+             c.execute('BEGIN EXCLUSIVE')\n\
+             print('locked', flush=True)\n\
+             time.sleep(30)",
+            db.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(holder.stdout.as_mut().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert_eq!(line.trim(), "locked");
+    for args in [&["list", "db"][..], &["describe", "db.cities"][..]] {
+        let out = icehelper_lake(&db, &wh_uri, args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?} under a lock: {err}");
+        assert!(
+            err.contains("locked") && !err.contains("does not exist"),
+            "{args:?}: {err}"
+        );
+    }
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    assert!(icehelper_lake(&db, &wh_uri, &["describe", "db.cities"])
+        .status
+        .success());
+
+    // not a database at all
+    std::fs::write(&db, vec![b'x'; 4096]).unwrap();
+    let out = icehelper_lake(&db, &wh_uri, &["list", "db"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("not a database") && !err.contains("does not exist"),
+        "{err}"
+    );
+}

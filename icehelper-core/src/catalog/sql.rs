@@ -185,7 +185,7 @@ impl SqlCatalog {
             name: config.name.clone(),
             pool,
             backend,
-            display_uri,
+            display_uri: display_uri.clone(),
             warehouse: config
                 .get("warehouse")
                 .map(|w| w.trim_end_matches('/').to_string()),
@@ -194,9 +194,17 @@ impl SqlCatalog {
             initialized: false,
             runtime: iceberg::Runtime::try_current()?,
         };
+        // asked of the schema, not by trying a query: a locked or damaged database is an error
+        // to report, not an empty catalog where every table "does not exist"
+        let unavailable = |e: sqlx::Error| Error::CatalogUnavailable {
+            catalog: config.name.clone(),
+            uri: display_uri.clone(),
+            reason: e.to_string(),
+        };
         catalog.initialized = catalog
-            .probe("SELECT catalog_name FROM iceberg_tables WHERE 1 = 0")
-            .await;
+            .has_column("iceberg_tables", None)
+            .await
+            .map_err(unavailable)?;
         if !catalog.initialized && create {
             catalog
                 .create_tables()
@@ -210,8 +218,9 @@ impl SqlCatalog {
         }
         if catalog.initialized {
             catalog.has_type_column = catalog
-                .probe("SELECT iceberg_type FROM iceberg_tables WHERE 1 = 0")
-                .await;
+                .has_column("iceberg_tables", Some("iceberg_type"))
+                .await
+                .map_err(unavailable)?;
         }
         Ok(catalog)
     }
@@ -221,8 +230,32 @@ impl SqlCatalog {
         &self.name
     }
 
-    async fn probe(&self, sql: &str) -> bool {
-        sqlx::query(sql).fetch_all(&self.pool).await.is_ok()
+    /// Whether `table` exists (with `column`, when given), from the database's own catalog.
+    async fn has_column(
+        &self,
+        table: &str,
+        column: Option<&str>,
+    ) -> std::result::Result<bool, sqlx::Error> {
+        let sql = match (self.backend, column) {
+            (Backend::Sqlite, None) => {
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?".to_string()
+            }
+            (Backend::Sqlite, Some(_)) => {
+                "SELECT 1 FROM pragma_table_info(?) WHERE name = ?".to_string()
+            }
+            // a constant: the Any driver cannot decode PostgreSQL's `name` columns
+            (_, None) => "SELECT 1 FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_name = $1"
+                .to_string(),
+            (_, Some(_)) => "SELECT 1 FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2"
+                .to_string(),
+        };
+        let mut q = sqlx::query(&sql).bind(table.to_string());
+        if let Some(c) = column {
+            q = q.bind(c.to_string());
+        }
+        Ok(q.fetch_optional(&self.pool).await?.is_some())
     }
 
     async fn create_tables(&self) -> std::result::Result<(), sqlx::Error> {
