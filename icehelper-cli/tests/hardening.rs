@@ -566,3 +566,69 @@ fn a_locked_or_damaged_sqlite_catalog_is_reported_as_such() {
         "{err}"
     );
 }
+
+/// Issue 20: `compact --branch b1` racing an append to `main` failed with "Cannot add snapshot
+/// with sequence number N older than last sequence number N": the append took the sequence
+/// number the compaction had planned with. It is a conflict, and the attempt is re-planned.
+#[test]
+fn branch_compaction_replans_when_main_takes_its_sequence_number() {
+    use std::io::{BufRead, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("catalog.db");
+    let wh = dir.path().join("wh");
+    let wh_uri = format!("file://{}", wh.display());
+    tables(&db, &wh_uri, &["cities", "--table", "db.cities"]);
+    icehelper_json(
+        &db,
+        &wh_uri,
+        &["branch", "create", "db.cities", "b1", "-o", "json"],
+        0,
+    );
+    let mut compact = std::process::Command::new(env!("CARGO_BIN_EXE_icehelper"))
+        .args(["--catalog", "lake", "--uri"])
+        .arg(format!("sqlite:///{}", db.display()))
+        .args(["--warehouse", &wh_uri])
+        .args([
+            "compact",
+            "db.cities",
+            "--branch",
+            "b1",
+            "--min-input-files",
+            "2",
+            "-o",
+            "json",
+        ])
+        .env("HOME", dir.path())
+        .env_remove("PYICEBERG_HOME")
+        .env("ICEHELPER_FAILPOINT", "commit.planned:pause")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(compact.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    assert!(line.contains("commit.planned: paused"), "{line}");
+    // planned: now main moves on
+    tables(&db, &wh_uri, &["append", "--table", "db.cities"]);
+    compact.stdin.take().unwrap().write_all(b"\n").unwrap();
+    let out = compact.wait_with_output().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{rest}");
+    let m: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(m["retries"].as_u64().unwrap() >= 1, "{m}");
+    assert_eq!(m["rewritten_data_files"], 28, "{m}");
+    let spark = spark_sql(
+        &db,
+        &wh,
+        &[
+            "SELECT count(*) FROM lake.db.cities",
+            "SELECT count(*) FROM lake.db.cities VERSION AS OF 'b1'",
+        ],
+    );
+    assert_eq!(spark[0][0][0], 35);
+    assert_eq!(spark[1][0][0], 28);
+    assert_eq!(pyiceberg_rows(&db, &wh_uri, "db.cities")["count"], 35);
+}

@@ -5,7 +5,7 @@
 `write.object-storage.enabled=true`), three appends each.
 `cities`: TABLE (id long, city string) partitioned by identity(city), over city names that need
 escaping in a path (`Zürich`, `a~b`, `100%`, `x[1]`, `éa`, `日本語`, `a b`), four appends.
-Each prints JSON: {table: [data file paths]}. `set-prop` sets --prop K=V on TABLE (PyIceberg does not
+Each prints JSON: {table: [data file paths]}. `append` adds one row per city to TABLE's main. `set-prop` sets --prop K=V on TABLE (PyIceberg does not
 check values) and prints the properties.
 """
 import argparse
@@ -21,7 +21,7 @@ from pyiceberg.types import LongType, NestedField, StringType
 CITIES = ["Zürich", "a~b", "100%", "x[1]", "éa", "日本語", "a b"]
 
 ap = argparse.ArgumentParser()
-ap.add_argument("cmd", choices=["shared", "cities", "set-prop"])
+ap.add_argument("cmd", choices=["shared", "cities", "set-prop", "append"])
 ap.add_argument("--prop", action="append", default=[], help="set-prop: table property KEY=VALUE")
 ap.add_argument("--db", required=True)
 ap.add_argument("--warehouse", required=True)
@@ -42,7 +42,11 @@ def files(t):
 
 
 out = {}
-if a.cmd == "set-prop":
+if a.cmd == "append":
+    t = cat.load_table(a.table)
+    t.append(pa.table({"id": [9000 + i for i in range(len(CITIES))], "city": CITIES}, schema=arrow_schema))
+    out[a.table] = files(t)
+elif a.cmd == "set-prop":
     t = cat.load_table(a.table)
     with t.transaction() as tx:
         tx.set_properties(**dict(p.split("=", 1) for p in a.prop))

@@ -221,6 +221,7 @@ where
     loop {
         let table = catalog.load_table(ident).await?;
         let (change, value) = attempt(table).await?;
+        failpoint("commit.planned");
         let Some(change) = change.filter(|c| !c.is_empty()) else {
             return Ok(Committed {
                 table: None,
@@ -257,10 +258,25 @@ where
 /// the process aborts here, as a `kill -9` would stop it. Points: `compact.before-commit` (new
 /// data files written, no metadata yet) and `commit.after-metadata-write` (new metadata.json
 /// written, catalog pointer not yet moved).
+///
+/// `NAME:pause` instead pauses there once per process, until a line arrives on stdin, so a test
+/// can commit something else at exactly that moment. Point `commit.planned`: an attempt is
+/// planned (its snapshot and sequence number fixed), not yet committed.
 pub fn failpoint(name: &str) {
-    if std::env::var("ICEHELPER_FAILPOINT").is_ok_and(|v| v == name) {
+    let Ok(v) = std::env::var("ICEHELPER_FAILPOINT") else {
+        return;
+    };
+    if v == name {
         eprintln!("failpoint {name}: aborting");
         std::process::abort();
+    }
+    static PAUSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if v.strip_suffix(":pause") == Some(name)
+        && !PAUSED.swap(true, std::sync::atomic::Ordering::SeqCst)
+    {
+        eprintln!("failpoint {name}: paused");
+        let mut line = String::new();
+        let _ = std::io::stdin().read_line(&mut line);
     }
 }
 
