@@ -106,6 +106,13 @@ fn orphan_removal_keeps_the_files_of_tables_sharing_a_data_path() {
         assert!(local(f).exists(), "{f} of db.b was deleted");
     }
     assert_eq!(m["shared_with"], serde_json::json!(["db.b"]), "{m}");
+    // every listed file is accounted for once (issue 20: referenced once exceeded listed)
+    let n = |k: &str| m[k].as_u64().unwrap();
+    assert_eq!(
+        n("listed_files"),
+        n("referenced_files") + n("deleted_files") + n("too_recent_files"),
+        "{m}"
+    );
     let deleted: Vec<String> = m["files"]
         .as_array()
         .unwrap()

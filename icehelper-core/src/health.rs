@@ -424,10 +424,18 @@ impl<'a> PartitionHealth<'a> {
             th.score = (per_partition * delete_factor).round() as u8;
         }
         th.verdict = Verdict::from_score(th.score);
-        if th.small_file_count > 0 {
+        // a partition's only file cannot be merged with anything: small, but as good as it gets
+        let mergeable_small: u64 = rows
+            .iter()
+            .filter(|r| r.file_count > 1)
+            .map(|r| r.small_file_count)
+            .sum();
+        if mergeable_small > 0 {
             th.findings.push(format!(
-                "{} of {} data files are smaller than {} bytes",
-                th.small_file_count, th.data_file_count, threshold
+                "{} of {} data files are smaller than {} in partitions with more than one file",
+                mergeable_small,
+                th.data_file_count,
+                crate::metrics::human_bytes(threshold)
             ));
         }
         if ideal_files > 0 && th.data_file_count > ideal_files {

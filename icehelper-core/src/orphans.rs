@@ -88,7 +88,7 @@ pub struct OrphanMetrics {
     pub shared_with: Vec<String>,
     /// Files listed.
     pub listed_files: u64,
-    /// Files the metadata references.
+    /// Listed files the metadata (of this table or of one sharing its locations) references.
     pub referenced_files: u64,
     /// Files no metadata references but younger than the cutoff (kept).
     pub too_recent_files: u64,
@@ -333,7 +333,6 @@ impl<'a> RemoveOrphanFiles<'a> {
             older_than: cutoff.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             locations,
             listed_files: listed.len() as u64,
-            referenced_files: referenced.len() as u64,
             shared_with: shared_with
                 .iter()
                 .map(|t| t.identifier().to_string())
@@ -351,6 +350,7 @@ impl<'a> RemoveOrphanFiles<'a> {
                         .iter()
                         .any(|r| r.scheme == n.scheme && r.authority == n.authority) =>
                 {
+                    m.referenced_files += 1;
                     false
                 }
                 Some(refs) => {
