@@ -405,6 +405,23 @@ mod tests {
         assert!(or.to_string().contains("OR"), "{or}");
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// Any input is a predicate or an error, never a panic (issue 20's fuzzing, on stable:
+        /// cargo fuzz needs a nightly toolchain and a sanitizer build of the iceberg stack).
+        #[test]
+        fn any_filter_text_parses_or_errs(
+            input in r"(\(|\)|id|region|ts|day|nope| |\u{3000}|=|!=|<>|<|<=|>|>=|AND|OR|and|or|IS|NOT|NULL|IN|,|'|'x'|'é'|1|-1|1\.5|9999999999999999999999|2024-01-02|\.|é|日|\\){0,40}"
+        ) {
+            let _ = parse_where(&input, &schema());
+        }
+
+        #[test]
+        fn any_bytes_as_a_filter_parse_or_err(input in ".{0,64}") {
+            let _ = parse_where(&input, &schema());
+        }
+    }
+
     #[test]
     fn huge_filters_are_errors_or_shallow_trees_not_stack_overflows() {
         // 30,000 nested parentheses and a 9,000-term OR once aborted the process (issue 20)

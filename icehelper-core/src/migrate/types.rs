@@ -339,6 +339,22 @@ pub fn spec_of(t: &Type) -> TypeSpec {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// Any input is a type or an error, never a panic.
+        #[test]
+        fn any_type_text_parses_or_errs(
+            input in r"(struct|list|map|long|int|decimal|fixed|string|required|optional|<|>|\(|\)|\[|\]|,|:|a|b| |\u{3000}|\u{a0}|é|日|1|38|99999999999){0,40}"
+        ) {
+            let _ = parse_type(&input);
+        }
+
+        #[test]
+        fn any_bytes_as_a_type_parse_or_err(input in ".{0,64}") {
+            let _ = parse_type(&input);
+        }
+    }
+
     #[test]
     fn bad_type_names_are_errors_not_panics() {
         // non-ASCII whitespace once panicked (not a char boundary), deep types overflowed the stack
