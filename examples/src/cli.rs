@@ -91,8 +91,30 @@ pub fn write(options: &Options, overlay: &Overlay) -> Result<PathBuf> {
     Ok(dir)
 }
 
-/// `main` of an example: parse, build, write, print what to run next.
+/// What `--help` prints for an example taking the `extra` flags.
+pub fn usage(extra: &[&str]) -> String {
+    let mut out = String::from(
+        "usage: cargo run -p examples --example NAME -- [--out DIR] [--bases DIR] [--render-bases]",
+    );
+    for f in extra {
+        out.push_str(&format!(" [{f} VALUE]"));
+    }
+    out.push_str(
+        "\n\n  --out DIR         output folder (default deploy); the overlay goes to DIR/overlays/NAME/\
+         \n  --bases DIR       where the release tarballs are unpacked (default $BASES, else DIR/vendor)\
+         \n  --render-bases    build those tarballs from this checkout first\
+         \n  -h, --help        print this\n",
+    );
+    out
+}
+
+/// `main` of an example: parse, build, write, print what to run next. `--help` prints the usage;
+/// bad arguments and failures exit 2 with one line.
 pub fn main(extra: &[&str], build: impl FnOnce(&Options) -> Result<Overlay>) -> ExitCode {
+    if std::env::args().skip(1).any(|a| a == "--help" || a == "-h") {
+        print!("{}", usage(extra));
+        return ExitCode::SUCCESS;
+    }
     let run = || -> Result<PathBuf> {
         let options = Options::parse(std::env::args().skip(1), extra)?;
         let overlay = build(&options)?;
@@ -108,7 +130,26 @@ pub fn main(extra: &[&str], build: impl FnOnce(&Options) -> Result<Overlay>) -> 
         }
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_names_every_flag() {
+        let u = usage(&["--topic"]);
+        for f in [
+            "--out DIR",
+            "--bases DIR",
+            "--render-bases",
+            "[--topic VALUE]",
+            "--help",
+        ] {
+            assert!(u.contains(f), "{f}: {u}");
         }
     }
 }
