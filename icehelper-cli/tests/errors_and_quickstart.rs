@@ -232,3 +232,49 @@ fn usage_errors_say_what_is_missing_in_one_line() {
     }
     assert!(tree(d).is_empty(), "nothing written");
 }
+
+/// Issue 20: the README's migration and branch examples named a table and a column quickstart
+/// does not create. Every `icehelper` line of that section now runs as written, in order.
+#[test]
+fn the_readme_migration_and_branch_examples_run_as_written() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+            .unwrap();
+    let start = readme.find("### Schema migrations and branches").unwrap();
+    let end = start + readme[start..].find("\n## ").unwrap();
+    let section = &readme[start..end];
+    let blocks: Vec<(&str, &str)> = section
+        .split("```")
+        .skip(1)
+        .step_by(2)
+        .map(|b| b.split_once('\n').unwrap())
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(icehelper_in(d, &["quickstart"]).status.success());
+    let toml = blocks.iter().find(|(lang, _)| *lang == "toml").unwrap().1;
+    let name = toml.lines().next().unwrap().trim_start_matches("# ").trim();
+    std::fs::create_dir_all(d.join("migrations")).unwrap();
+    std::fs::write(d.join(name), toml).unwrap();
+    let mut ran = 0;
+    for (_, body) in blocks.iter().filter(|(lang, _)| *lang == "sh") {
+        for line in body.lines() {
+            let command = line.split(" #").next().unwrap().trim();
+            let Some(rest) = command.strip_prefix("icehelper ") else {
+                continue;
+            };
+            let args: Vec<&str> = rest.split_whitespace().collect();
+            let out = icehelper_in(d, &args);
+            assert!(
+                out.status.success(),
+                "README: {command}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            ran += 1;
+        }
+    }
+    assert!(ran >= 9, "{ran} commands");
+    let described = icehelper_in(d, &["describe", "demo.events", "--output", "json"]);
+    let described: serde_json::Value = serde_json::from_slice(&described.stdout).unwrap();
+    assert!(described.to_string().contains("channel"), "{described}");
+}
