@@ -639,3 +639,67 @@ fn branch_compaction_replans_when_main_takes_its_sequence_number() {
     assert_eq!(spark[1][0][0], 28);
     assert_eq!(pyiceberg_rows(&db, &wh_uri, "db.cities")["count"], 35);
 }
+
+/// Issue 20: a SQLite catalog locked by another engine past the busy timeout failed icehelper's
+/// commit ("database is locked"); the commit is now tried again, as nothing was swapped.
+#[test]
+fn a_commit_waits_out_another_engines_long_sqlite_lock() {
+    use std::io::{BufRead, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("catalog.db");
+    let wh_uri = format!("file://{}", dir.path().join("wh").display());
+    tables(&db, &wh_uri, &["cities", "--table", "db.cities"]);
+    let mut compact = std::process::Command::new(env!("CARGO_BIN_EXE_icehelper"))
+        .args(["--catalog", "lake", "--uri"])
+        .arg(format!("sqlite:///{}", db.display()))
+        .args(["--warehouse", &wh_uri])
+        .args([
+            "compact",
+            "db.cities",
+            "--min-input-files",
+            "2",
+            "-o",
+            "json",
+        ])
+        .env("HOME", dir.path())
+        .env_remove("PYICEBERG_HOME")
+        .env("ICEHELPER_FAILPOINT", "commit.planned:pause")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(compact.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    assert!(line.contains("paused"), "{line}");
+    // another engine's transaction holds the database for 8 s (the busy timeout is 5 s)
+    let mut holder = std::process::Command::new(pyiceberg_python())
+        .args([
+            "-c",
+            "import sqlite3, sys, time\n\
+             c = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
+             c.execute('BEGIN EXCLUSIVE')\n\
+             print('locked', flush=True)\n\
+             time.sleep(8)\n\
+             c.execute('COMMIT')",
+            db.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut locked = String::new();
+    std::io::BufReader::new(holder.stdout.as_mut().unwrap())
+        .read_line(&mut locked)
+        .unwrap();
+    assert_eq!(locked.trim(), "locked");
+    compact.stdin.take().unwrap().write_all(b"\n").unwrap();
+    let out = compact.wait_with_output().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    holder.wait().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{rest}");
+    let m: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(m["commits"], 1, "{m}");
+    assert_eq!(pyiceberg_rows(&db, &wh_uri, "db.cities")["count"], 28);
+}

@@ -153,8 +153,24 @@ fn sqlx_url(config: &CatalogConfig, create: bool) -> Result<(Backend, String)> {
 }
 
 fn sql_err(e: sqlx::Error) -> iceberg::Error {
-    iceberg::Error::new(ErrorKind::Unexpected, format!("SQL catalog: {e}"))
+    let busy = is_busy(&e);
+    iceberg::Error::new(ErrorKind::Unexpected, format!("SQL catalog: {e}")).with_retryable(busy)
 }
+
+/// SQLite's SQLITE_BUSY / SQLITE_LOCKED (and their extended codes): another connection holds
+/// the lock longer than the busy timeout; the statement did not run and may be tried again.
+fn is_busy(e: &sqlx::Error) -> bool {
+    let Some(db) = e.as_database_error() else {
+        return false;
+    };
+    db.code()
+        .and_then(|c| c.parse::<u32>().ok())
+        .is_some_and(|c| matches!(c & 0xff, 5 | 6))
+}
+
+/// How often a commit is tried again when the SQLite file stays locked past the busy timeout
+/// (another engine's long transaction): each try waits the busy timeout first.
+const BUSY_RETRIES: u32 = 4;
 
 fn ns_string(ns: &NamespaceIdent) -> String {
     ns.as_ref().join(".")
@@ -765,7 +781,25 @@ impl SqlCatalog {
         requirements: Vec<TableRequirement>,
         updates: Vec<TableUpdate>,
     ) -> Result<Table> {
-        match self.commit_inner(ident, requirements, updates).await {
+        let mut tries = 0;
+        let result = loop {
+            match self
+                .commit_inner(ident, requirements.clone(), updates.clone())
+                .await
+            {
+                // nothing was swapped: the same change is tried again (requirements re-checked)
+                Err(e)
+                    if e.retryable()
+                        && e.kind() != ErrorKind::CatalogCommitConflicts
+                        && tries < BUSY_RETRIES =>
+                {
+                    tries += 1;
+                    tracing::info!(table = %ident, error = %e, try_ = tries, "catalog busy; trying the commit again");
+                }
+                other => break other,
+            }
+        };
+        match result {
             Ok(t) => Ok(t),
             Err(e) if e.kind() == ErrorKind::CatalogCommitConflicts => {
                 Err(crate::commit::conflict_or(e, ident))
@@ -840,6 +874,11 @@ impl SqlCatalog {
                     ),
                 )
                 .with_retryable(true))
+            }
+            // locked past the busy timeout: the UPDATE did not run
+            Err(e) if e.retryable() => {
+                let _ = self.file_io.delete(&new_location).await;
+                Err(e)
             }
             Err(e) => Err(iceberg::Error::new(
                 e.kind(),
