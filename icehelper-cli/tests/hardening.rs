@@ -579,22 +579,54 @@ fn a_locked_or_damaged_sqlite_catalog_is_reported_as_such() {
 /// number the compaction had planned with. It is a conflict, and the attempt is re-planned.
 #[test]
 fn branch_compaction_replans_when_main_takes_its_sequence_number() {
-    use std::io::{BufRead, Write};
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("catalog.db");
-    let wh = dir.path().join("wh");
-    let wh_uri = format!("file://{}", wh.display());
+    let wh_uri = format!("file://{}", dir.path().join("wh").display());
+    let sql: Vec<String> = vec![
+        "--catalog".into(),
+        "lake".into(),
+        "--uri".into(),
+        format!("sqlite:///{}", db.display()),
+        "--warehouse".into(),
+        wh_uri.clone(),
+    ];
+    branch_race(dir.path(), &db, &wh_uri, &sql, None);
+}
+
+/// The same race through the Iceberg REST catalog (Iceberg 1.10's own REST server over the
+/// same SQLite catalog).
+#[test]
+fn branch_compaction_replans_through_a_rest_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("catalog.db");
+    let wh_uri = format!("file://{}", dir.path().join("wh").display());
     tables(&db, &wh_uri, &["cities", "--table", "db.cities"]);
-    icehelper_json(
-        &db,
-        &wh_uri,
-        &["branch", "create", "db.cities", "b1", "-o", "json"],
-        0,
+    let server = RestCatalogServer::start(&db, &wh_uri, "lake", None);
+    let rest: Vec<String> = vec![
+        "--catalog".into(),
+        "lake".into(),
+        "--uri".into(),
+        server.uri.clone(),
+        "--warehouse".into(),
+        wh_uri.clone(),
+    ];
+    // the fixture's JDBC connection keeps SQLite busy: PyIceberg appends through it too
+    branch_race(dir.path(), &db, &wh_uri, &rest, Some(&server.uri));
+}
+
+fn branch_race(home: &Path, db: &Path, wh_uri: &str, catalog: &[String], rest: Option<&str>) {
+    use std::io::{BufRead, Write};
+    if !db.exists() {
+        tables(db, wh_uri, &["cities", "--table", "db.cities"]);
+    }
+    let created = icehelper_with(home, catalog, &["branch", "create", "db.cities", "b1"]);
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
     );
     let mut compact = std::process::Command::new(env!("CARGO_BIN_EXE_icehelper"))
-        .args(["--catalog", "lake", "--uri"])
-        .arg(format!("sqlite:///{}", db.display()))
-        .args(["--warehouse", &wh_uri])
+        .args(catalog)
         .args([
             "compact",
             "db.cities",
@@ -605,8 +637,9 @@ fn branch_compaction_replans_when_main_takes_its_sequence_number() {
             "-o",
             "json",
         ])
-        .env("HOME", dir.path())
+        .env("HOME", home)
         .env_remove("PYICEBERG_HOME")
+        .env_remove("ICEHELPER_CATALOG")
         .env("ICEHELPER_FAILPOINT", "commit.planned:pause")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -618,7 +651,11 @@ fn branch_compaction_replans_when_main_takes_its_sequence_number() {
     stderr.read_line(&mut line).unwrap();
     assert!(line.contains("commit.planned: paused"), "{line}");
     // planned: now main moves on
-    tables(&db, &wh_uri, &["append", "--table", "db.cities"]);
+    let mut append = vec!["append", "--table", "db.cities"];
+    if let Some(uri) = rest {
+        append.extend(["--rest-uri", uri]);
+    }
+    tables(db, wh_uri, &append);
     compact.stdin.take().unwrap().write_all(b"\n").unwrap();
     let out = compact.wait_with_output().unwrap();
     let mut rest = String::new();
@@ -628,8 +665,8 @@ fn branch_compaction_replans_when_main_takes_its_sequence_number() {
     assert!(m["retries"].as_u64().unwrap() >= 1, "{m}");
     assert_eq!(m["rewritten_data_files"], 28, "{m}");
     let spark = spark_sql(
-        &db,
-        &wh,
+        db,
+        Path::new(wh_uri.strip_prefix("file://").unwrap()),
         &[
             "SELECT count(*) FROM lake.db.cities",
             "SELECT count(*) FROM lake.db.cities VERSION AS OF 'b1'",
@@ -637,7 +674,7 @@ fn branch_compaction_replans_when_main_takes_its_sequence_number() {
     );
     assert_eq!(spark[0][0][0], 35);
     assert_eq!(spark[1][0][0], 28);
-    assert_eq!(pyiceberg_rows(&db, &wh_uri, "db.cities")["count"], 35);
+    assert_eq!(pyiceberg_rows(db, wh_uri, "db.cities")["count"], 35);
 }
 
 /// Issue 20: a SQLite catalog locked by another engine past the busy timeout failed icehelper's

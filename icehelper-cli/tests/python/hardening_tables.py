@@ -27,6 +27,7 @@ ap.add_argument("--db", required=True)
 ap.add_argument("--warehouse", required=True)
 ap.add_argument("--table", default="db.cities")
 ap.add_argument("--data-path")
+ap.add_argument("--rest-uri", help="append: through this Iceberg REST catalog instead")
 a = ap.parse_args()
 cat = SqlCatalog("lake", uri=f"sqlite:///{a.db}", warehouse=a.warehouse)
 cat.create_namespace_if_not_exists("db")
@@ -43,6 +44,10 @@ def files(t):
 
 out = {}
 if a.cmd == "append":
+    if a.rest_uri:
+        from pyiceberg.catalog.rest import RestCatalog
+
+        cat = RestCatalog("lake", uri=a.rest_uri)
     t = cat.load_table(a.table)
     t.append(pa.table({"id": [9000 + i for i in range(len(CITIES))], "city": CITIES}, schema=arrow_schema))
     out[a.table] = files(t)

@@ -822,24 +822,13 @@ impl SqlCatalog {
         for requirement in &requirements {
             requirement.check(Some(current.metadata()))?;
         }
-        // A snapshot's sequence number is written into its manifest list when it is planned:
-        // a commit to another branch that landed since then took that number, and the attempt
-        // must be planned again (no requirement of the REST spec asserts it)
-        let last = current.metadata().last_sequence_number();
-        for update in &updates {
-            if let TableUpdate::AddSnapshot { snapshot } = update {
-                if current.metadata().format_version() != iceberg::spec::FormatVersion::V1
-                    && snapshot.sequence_number() <= last
-                {
-                    return Err(iceberg::Error::new(
-                        ErrorKind::CatalogCommitConflicts,
-                        format!(
-                            "table '{ident}' reached sequence number {last} since this commit was planned with {}",
-                            snapshot.sequence_number()
-                        ),
-                    ));
-                }
-            }
+        if let Some((last, planned)) =
+            crate::commit::stale_sequence_number(current.metadata(), &updates)
+        {
+            return Err(iceberg::Error::new(
+                ErrorKind::CatalogCommitConflicts,
+                format!("table '{ident}' reached sequence number {last} since this commit was planned with {planned}"),
+            ));
         }
         let old_location = current.metadata_location_result()?.to_string();
         let mut builder = current

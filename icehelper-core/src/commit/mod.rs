@@ -173,6 +173,18 @@ pub async fn commit_once(
                 .await
         }
         CatalogKind::Rest => {
+            // the REST spec has no requirement for it: look first (a commit landing between
+            // this look and the POST is still refused by the server, as a failed commit)
+            let current = catalog.load_table(ident).await?;
+            if let Some((last, planned)) =
+                stale_sequence_number(current.metadata(), &change.updates)
+            {
+                delete_quietly(catalog, &staged).await;
+                return Err(Error::CommitConflict {
+                    table: ident.to_string(),
+                    reason: format!("the table reached sequence number {last} since this commit was planned with {planned}"),
+                });
+            }
             RestCommitter::new(catalog.config())?
                 .commit(
                     ident,
@@ -189,6 +201,25 @@ pub async fn commit_once(
         }
     }
     result
+}
+
+/// A snapshot's sequence number is written into its manifest list when it is planned; a commit
+/// to another branch that landed since then may have taken it. `Some((last, planned))` when an
+/// added snapshot's number is no longer above the table's last one: a conflict, to re-plan.
+pub(crate) fn stale_sequence_number(
+    current: &iceberg::spec::TableMetadata,
+    updates: &[iceberg::TableUpdate],
+) -> Option<(i64, i64)> {
+    if current.format_version() == iceberg::spec::FormatVersion::V1 {
+        return None;
+    }
+    let last = current.last_sequence_number();
+    updates.iter().find_map(|u| match u {
+        iceberg::TableUpdate::AddSnapshot { snapshot } if snapshot.sequence_number() <= last => {
+            Some((last, snapshot.sequence_number()))
+        }
+        _ => None,
+    })
 }
 
 /// Deletes files a failed attempt wrote; failures are logged, never raised (at worst the files
