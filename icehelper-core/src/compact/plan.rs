@@ -15,6 +15,57 @@ use crate::catalog::SnapshotSelector;
 use crate::error::{Error, Result};
 use crate::partition;
 
+/// The grouping key of a file written under the older spec `spec_id`: its partition values for
+/// the fields (same source column, same transform) the current spec also has.
+fn evolved_key(
+    md: &iceberg::spec::TableMetadata,
+    spec_id: i32,
+    partition: Option<&Struct>,
+) -> String {
+    let (Some(old), current) = (
+        md.partition_spec_by_id(spec_id),
+        md.default_partition_spec(),
+    ) else {
+        return format!("{partition:?}");
+    };
+    let shared: Vec<_> = current
+        .fields()
+        .iter()
+        .map(|f| {
+            old.fields()
+                .iter()
+                .position(|o| o.source_id == f.source_id && o.transform == f.transform)
+                .and_then(|i| partition.and_then(|p| p[i].clone()))
+        })
+        .collect();
+    format!("{shared:?}")
+}
+
+/// The partition fields of `partition` (in the unified naming) whose old-spec field the
+/// current spec shares.
+fn shared_fields(
+    md: &iceberg::spec::TableMetadata,
+    spec_id: i32,
+    partition: &serde_json::Map<String, serde_json::Value>,
+) -> serde_json::Map<String, serde_json::Value> {
+    let (Some(old), current) = (
+        md.partition_spec_by_id(spec_id),
+        md.default_partition_spec(),
+    ) else {
+        return partition.clone();
+    };
+    old.fields()
+        .iter()
+        .filter(|o| {
+            current
+                .fields()
+                .iter()
+                .any(|f| f.source_id == o.source_id && f.transform == o.transform)
+        })
+        .filter_map(|o| partition.get(&o.name).map(|v| (o.name.clone(), v.clone())))
+        .collect()
+}
+
 /// Files rewritten together into one partition's new files.
 #[derive(Debug, Clone, Serialize)]
 pub struct FileGroup {
@@ -250,13 +301,23 @@ pub(crate) async fn plan(table: &Table, options: &CompactOptions) -> Result<Comp
             continue;
         }
         t.predicate = None; // every row of a rewritten file is kept
-        let key = format!("{:?}", t.partition);
+        let key = if spec_id == default_spec {
+            format!("{:?}", t.partition)
+        } else {
+            // written under an older spec, rewritten into the current one: files of one old
+            // spec whose partitions agree on every field the current spec shares with it go
+            // together, so each new partition gets one set of files, not one per old partition
+            // (groups never mix specs: conflict checks read a group's spec)
+            evolved_key(md, spec_id, t.partition.as_ref())
+        };
         by_partition.entry((spec_id, key)).or_default().push(t);
     }
 
     let max_group = options.max_file_group_size;
+    let mut evolved_partition: HashMap<(i32, String), serde_json::Map<String, serde_json::Value>> =
+        HashMap::new();
     let mut groups = Vec::new();
-    for ((spec_id, _), mut files) in by_partition {
+    for ((spec_id, key), mut files) in by_partition {
         // first-fit decreasing into groups of at most max-file-group-size-bytes
         files.sort_by_key(|f| std::cmp::Reverse(f.file_size_in_bytes));
         let mut bins: Vec<(u64, Vec<FileScanTask>)> = Vec::new();
@@ -290,11 +351,18 @@ pub(crate) async fn plan(table: &Table, options: &CompactOptions) -> Result<Comp
             let partition_value = first.partition.clone().unwrap_or_else(Struct::empty);
             let unified = partition::unified_fields(md, Some(&[spec_id]));
             let values = partition::project(&unified, spec.as_deref(), &partition_value);
-            let partition_json: serde_json::Map<_, _> = unified
+            let mut partition_json: serde_json::Map<_, _> = unified
                 .iter()
                 .zip(values.iter())
                 .map(|(f, v)| (f.name.clone(), partition::value_to_json(f, v.as_ref())))
                 .collect();
+            if wrong_spec {
+                // the group spans old partitions: show only what they share with the current spec
+                let shared = evolved_partition
+                    .entry((spec_id, key.clone()))
+                    .or_insert_with(|| shared_fields(md, spec_id, &partition_json));
+                partition_json = shared.clone();
+            }
             let deletes: HashSet<&str> = files
                 .iter()
                 .flat_map(|f| f.deletes.iter().map(|d| d.file_path.as_str()))
