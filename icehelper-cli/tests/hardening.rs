@@ -4,7 +4,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use common::*;
 use serde_json::Value;
@@ -47,26 +47,6 @@ fn local(uri: &str) -> PathBuf {
     )
 }
 
-fn backdate_all(dir: &Path, days: u64) {
-    let t = SystemTime::now() - Duration::from_secs(days * 86_400);
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                std::fs::File::options()
-                    .write(true)
-                    .open(&p)
-                    .unwrap()
-                    .set_modified(t)
-                    .unwrap();
-            }
-        }
-    }
-}
-
 fn strings(v: &Value) -> Vec<String> {
     v.as_array()
         .unwrap()
@@ -94,7 +74,7 @@ fn orphan_removal_keeps_the_files_of_tables_sharing_a_data_path() {
     // what object_store leaves of an upload killed mid-way (it hides such names from listings)
     let staging = wh.join("db/a/metadata/00009-stage.metadata.json#17");
     std::fs::write(&staging, b"half a file").unwrap();
-    backdate_all(dir.path(), 4);
+    backdate(dir.path(), 4);
 
     let m = icehelper_json(
         &db,
@@ -175,6 +155,21 @@ fn paths_that_need_escaping_reach_storage_byte_for_byte() {
             "describe -o {format} leaks a secret: {text}"
         );
     }
+    let findings = || {
+        let h = icehelper_json(
+            &db,
+            &wh_uri,
+            &["partition-health", "db.cities", "-o", "json"],
+            0,
+        );
+        h["table"]["findings"].to_string()
+    };
+    // sizes in units; a partition's only file is not called small (issue 20)
+    assert!(
+        findings().contains("smaller than 384.0 MiB"),
+        "{}",
+        findings()
+    );
     let m = icehelper_json(
         &db,
         &wh_uri,
@@ -190,6 +185,7 @@ fn paths_that_need_escaping_reach_storage_byte_for_byte() {
     );
     assert_eq!(m["rewritten_data_files"], 28, "{m}");
     assert_eq!(m["added_data_files"], 7, "{m}");
+    assert!(!findings().contains("smaller than"), "{}", findings());
 
     // expire the pre-compaction snapshots: their files go, and each one really was there
     std::thread::sleep(Duration::from_millis(1100));
@@ -506,7 +502,7 @@ fn orphan_removal_refuses_metadata_that_does_not_add_up() {
     let header = avro_header_len(&bytes);
     assert!(header < bytes.len());
     std::fs::write(local(&list), &bytes[..header]).unwrap();
-    backdate_all(dir.path(), 4);
+    backdate(dir.path(), 4);
     let before = tree(dir.path());
     let out = icehelper_lake(&db, &wh_uri, &["remove-orphan-files", "db.cities"]);
     let err = String::from_utf8_lossy(&out.stderr);
@@ -615,7 +611,6 @@ fn branch_compaction_replans_through_a_rest_catalog() {
 }
 
 fn branch_race(home: &Path, db: &Path, wh_uri: &str, catalog: &[String], rest: Option<&str>) {
-    use std::io::{BufRead, Write};
     if !db.exists() {
         tables(db, wh_uri, &["cities", "--table", "db.cities"]);
     }
@@ -625,9 +620,10 @@ fn branch_race(home: &Path, db: &Path, wh_uri: &str, catalog: &[String], rest: O
         "{}",
         String::from_utf8_lossy(&created.stderr)
     );
-    let mut compact = std::process::Command::new(env!("CARGO_BIN_EXE_icehelper"))
-        .args(catalog)
-        .args([
+    let compact = Paused::start(
+        home,
+        catalog,
+        &[
             "compact",
             "db.cities",
             "--branch",
@@ -636,30 +632,15 @@ fn branch_race(home: &Path, db: &Path, wh_uri: &str, catalog: &[String], rest: O
             "2",
             "-o",
             "json",
-        ])
-        .env("HOME", home)
-        .env_remove("PYICEBERG_HOME")
-        .env_remove("ICEHELPER_CATALOG")
-        .env("ICEHELPER_FAILPOINT", "commit.planned:pause")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = std::io::BufReader::new(compact.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    assert!(line.contains("commit.planned: paused"), "{line}");
+        ],
+    );
     // planned: now main moves on
     let mut append = vec!["append", "--table", "db.cities"];
     if let Some(uri) = rest {
         append.extend(["--rest-uri", uri]);
     }
     tables(db, wh_uri, &append);
-    compact.stdin.take().unwrap().write_all(b"\n").unwrap();
-    let out = compact.wait_with_output().unwrap();
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let (out, rest) = compact.resume();
     assert_eq!(out.status.code(), Some(0), "{rest}");
     let m: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(m["retries"].as_u64().unwrap() >= 1, "{m}");
@@ -681,35 +662,31 @@ fn branch_race(home: &Path, db: &Path, wh_uri: &str, catalog: &[String], rest: O
 /// commit ("database is locked"); the commit is now tried again, as nothing was swapped.
 #[test]
 fn a_commit_waits_out_another_engines_long_sqlite_lock() {
-    use std::io::{BufRead, Write};
+    use std::io::BufRead;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("catalog.db");
     let wh_uri = format!("file://{}", dir.path().join("wh").display());
     tables(&db, &wh_uri, &["cities", "--table", "db.cities"]);
-    let mut compact = std::process::Command::new(env!("CARGO_BIN_EXE_icehelper"))
-        .args(["--catalog", "lake", "--uri"])
-        .arg(format!("sqlite:///{}", db.display()))
-        .args(["--warehouse", &wh_uri])
-        .args([
+    let catalog: Vec<String> = vec![
+        "--catalog".into(),
+        "lake".into(),
+        "--uri".into(),
+        format!("sqlite:///{}", db.display()),
+        "--warehouse".into(),
+        wh_uri.clone(),
+    ];
+    let compact = Paused::start(
+        dir.path(),
+        &catalog,
+        &[
             "compact",
             "db.cities",
             "--min-input-files",
             "2",
             "-o",
             "json",
-        ])
-        .env("HOME", dir.path())
-        .env_remove("PYICEBERG_HOME")
-        .env("ICEHELPER_FAILPOINT", "commit.planned:pause")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = std::io::BufReader::new(compact.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    assert!(line.contains("paused"), "{line}");
+        ],
+    );
     // another engine's transaction holds the database for 8 s (the busy timeout is 5 s)
     let mut holder = std::process::Command::new(pyiceberg_python())
         .args([
@@ -730,10 +707,7 @@ fn a_commit_waits_out_another_engines_long_sqlite_lock() {
         .read_line(&mut locked)
         .unwrap();
     assert_eq!(locked.trim(), "locked");
-    compact.stdin.take().unwrap().write_all(b"\n").unwrap();
-    let out = compact.wait_with_output().unwrap();
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let (out, rest) = compact.resume();
     holder.wait().unwrap();
     assert_eq!(out.status.code(), Some(0), "{rest}");
     let m: Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -5,8 +5,8 @@
 mod common;
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::path::PathBuf;
+use std::time::Duration;
 
 use common::*;
 use serde_json::Value;
@@ -105,38 +105,6 @@ impl Lake {
 
 fn exists(lake: &Lake, uri: &str) -> bool {
     lake.local_path(uri).exists()
-}
-
-fn files_under(dir: &Path) -> BTreeSet<PathBuf> {
-    let mut out = BTreeSet::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.insert(p);
-            }
-        }
-    }
-    out
-}
-
-/// Sets every file's modification time under `dir` to `days` ago.
-fn backdate(dir: &Path, days: u64) {
-    let t = SystemTime::now() - Duration::from_secs(days * 86_400);
-    for p in files_under(dir) {
-        std::fs::File::options()
-            .write(true)
-            .open(&p)
-            .unwrap()
-            .set_modified(t)
-            .unwrap();
-    }
 }
 
 /// Files live in snapshots the refs do not point at, and no retained snapshot reads.

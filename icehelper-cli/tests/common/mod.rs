@@ -497,3 +497,76 @@ pub fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     }
     out
 }
+
+/// Every file under `dir` (none when it does not exist).
+pub fn files_under(dir: &Path) -> std::collections::BTreeSet<PathBuf> {
+    let mut out = std::collections::BTreeSet::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(p);
+            }
+        }
+    }
+    out
+}
+
+/// Sets every file's modification time under `dir` to `days` ago.
+pub fn backdate(dir: &Path, days: u64) {
+    let t = std::time::SystemTime::now() - std::time::Duration::from_secs(days * 86_400);
+    for p in files_under(dir) {
+        std::fs::File::options()
+            .write(true)
+            .open(&p)
+            .unwrap()
+            .set_modified(t)
+            .unwrap();
+    }
+}
+
+/// icehelper with `catalog` flags running `args`, stopped at the failpoint `commit.planned`
+/// (planned, not committed) until [`Paused::resume`].
+pub struct Paused {
+    child: std::process::Child,
+    stderr: std::io::BufReader<std::process::ChildStderr>,
+}
+
+impl Paused {
+    pub fn start(home: &Path, catalog: &[String], args: &[&str]) -> Paused {
+        use std::io::BufRead;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_icehelper"))
+            .args(catalog)
+            .args(args)
+            .env("HOME", home)
+            .env_remove("PYICEBERG_HOME")
+            .env_remove("ICEHELPER_CATALOG")
+            .env("ICEHELPER_FAILPOINT", "commit.planned:pause")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        stderr.read_line(&mut line).unwrap();
+        assert!(line.contains("commit.planned: paused"), "{line}");
+        Paused { child, stderr }
+    }
+
+    /// Lets it commit; its output and the rest of its stderr.
+    pub fn resume(mut self) -> (Output, String) {
+        use std::io::{Read, Write};
+        self.child.stdin.take().unwrap().write_all(b"\n").unwrap();
+        let out = self.child.wait_with_output().unwrap();
+        let mut rest = String::new();
+        self.stderr.read_to_string(&mut rest).unwrap();
+        (out, rest)
+    }
+}
