@@ -771,3 +771,40 @@ fn files_of_an_older_spec_are_grouped_by_their_new_partition() {
     assert_eq!(spark[0][0][0], 28);
     assert_eq!(spark[0][0][1], 7);
 }
+
+/// Issue 20, item 3: a schema nested past serde_json's recursion limit (a list 126 deep, which
+/// PyIceberg writes and reads) once made the table unloadable by every icehelper command.
+#[test]
+fn tables_nested_past_serde_jsons_limit_load_and_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("catalog.db");
+    let wh_uri = format!("file://{}", dir.path().join("wh").display());
+    tables(&db, &wh_uri, &["deep", "--table", "db.deep"]);
+    let described = icehelper_json(&db, &wh_uri, &["describe", "db.deep", "-o", "json"], 0);
+    assert_eq!(described["table"], "db.deep", "{described}");
+
+    let migrations = dir.path().join("migrations");
+    std::fs::create_dir_all(&migrations).unwrap();
+    std::fs::write(
+        migrations.join("0001_note.toml"),
+        "[[change]]\nop = \"add-column\"\nname = \"note\"\ntype = \"string\"\n",
+    )
+    .unwrap();
+    let out = icehelper_lake(
+        &db,
+        &wh_uri,
+        &["migrate", "db.deep", "--dir", migrations.to_str().unwrap()],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // PyIceberg loads what icehelper committed (its scan of so deep a type overflows Python's stack)
+    let seen = tables(&db, &wh_uri, &["columns", "--table", "db.deep"]);
+    assert_eq!(
+        seen["db.deep"]["columns"],
+        serde_json::json!(["id", "deep", "note"])
+    );
+    assert_eq!(seen["db.deep"]["records"], 2);
+}

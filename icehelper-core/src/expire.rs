@@ -485,7 +485,7 @@ async fn verify_no_ref_lost(before: &Table, after: &Table, d: &Decision) -> Resu
     if Some(base.metadata_file.as_str()) == before.metadata_location() {
         return Ok(());
     }
-    let base_md = TableMetadata::read_from(after.file_io(), &base.metadata_file).await?;
+    let base_md = crate::catalog::read_metadata(after.file_io(), &base.metadata_file).await?;
     let after_refs = table_refs(after.metadata())?;
     let removed: HashSet<&str> = d.removed_refs.iter().map(|(n, _)| n.as_str()).collect();
     for (name, r) in table_refs(&base_md)? {

@@ -1,6 +1,9 @@
 //! Opening a catalog from configuration, parsing identifiers, loading tables and their refs.
 
+mod metadata_file;
 pub mod sql;
+
+pub(crate) use metadata_file::read_metadata;
 
 use std::collections::HashMap;
 use std::sync::Arc;

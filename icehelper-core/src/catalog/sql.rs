@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use iceberg::io::FileIO;
-use iceberg::spec::{TableMetadata, TableMetadataBuilder};
+use iceberg::spec::TableMetadataBuilder;
 use iceberg::table::Table;
 use iceberg::{
     Catalog, ErrorKind, MetadataLocation, Namespace, NamespaceIdent, TableCommit, TableCreation,
@@ -381,7 +381,7 @@ impl SqlCatalog {
                 },
                 _ => Error::Iceberg(e),
             })?;
-        let metadata = TableMetadata::read_from(&self.file_io, &location)
+        let metadata = crate::catalog::read_metadata(&self.file_io, &location)
             .await
             .map_err(|e| Error::MetadataUnreadable {
                 table: ident.to_string(),
@@ -749,7 +749,7 @@ impl Catalog for SqlCatalog {
                 format!("table '{ident}' already exists"),
             ));
         }
-        let metadata = TableMetadata::read_from(&self.file_io, &metadata_location).await?;
+        let metadata = crate::catalog::read_metadata(&self.file_io, &metadata_location).await?;
         self.insert_table_row(ident, &metadata_location).await?;
         Table::builder()
             .identifier(ident.clone())

@@ -73,9 +73,10 @@ pub fn parse_primitive(input: &str) -> Result<PrimitiveType, String> {
     }
 }
 
-/// How deep types may nest. iceberg-rust (and so icehelper) reads `metadata.json` with
-/// serde_json's recursion limit of 128, and each level of a nested type takes up to three JSON
-/// levels: a table with a deeper type commits fine and then cannot be loaded by any command again.
+/// How deep types may nest. icehelper reads `metadata.json` without a nesting limit, but other
+/// readers do not: iceberg-rust's own parser (REST catalog clients included) stops at serde_json's
+/// recursion limit of 128 JSON levels, and each level of a nested type takes up to three, so a
+/// table with a deeper type would commit fine and then be unloadable by those readers.
 pub const MAX_TYPE_DEPTH: usize = 32;
 
 struct Parser<'a> {
@@ -152,7 +153,7 @@ impl Parser<'_> {
         self.depth += 1;
         if self.depth > MAX_TYPE_DEPTH {
             return Err(format!(
-                "type nests deeper than {MAX_TYPE_DEPTH} levels: tables with such types cannot be loaded again"
+                "type nests deeper than {MAX_TYPE_DEPTH} levels: other engines could not load the table again"
             ));
         }
         let t = self.ty_inner();
