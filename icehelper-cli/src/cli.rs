@@ -321,8 +321,8 @@ pub struct CompactArgs {
     #[arg(long, value_name = "N")]
     pub max_files: Option<usize>,
     /// Compact this branch instead of main
-    #[arg(long, value_name = "NAME")]
-    pub branch: Option<String>,
+    #[arg(long = "ref", visible_alias = "branch", value_name = "NAME")]
+    pub ref_name: Option<String>,
     /// Print the plan (groups, input files and bytes, expected output files) and change nothing
     #[arg(long)]
     pub dry_run: bool,

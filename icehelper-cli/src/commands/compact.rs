@@ -52,7 +52,7 @@ pub async fn run(
             .unwrap_or(defaults.max_concurrent_groups),
         max_files: args.max_files,
         max_file_group_size: defaults.max_file_group_size,
-        branch: args.branch.clone(),
+        branch: args.ref_name.clone(),
     };
     let cat = open_catalog(catalog).await?;
     let bar = progress_bar(quiet);
