@@ -18,7 +18,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     propagate_version = true,
     max_term_width = 100
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(flatten)]
     pub catalog: CatalogArgs,
 
@@ -32,7 +32,7 @@ pub struct Cli {
 /// Which catalog to open.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Catalog")]
-pub struct CatalogArgs {
+pub(crate) struct CatalogArgs {
     /// Catalog name (as in .pyiceberg.yaml; SQL catalogs key their rows by it) [default: default]
     #[arg(long, global = true, env = "ICEHELPER_CATALOG")]
     pub catalog: Option<String>,
@@ -52,7 +52,7 @@ pub struct CatalogArgs {
 
 impl CatalogArgs {
     /// The explicit overrides, later wins.
-    pub fn overrides(&self) -> BTreeMap<String, String> {
+    pub(crate) fn overrides(&self) -> BTreeMap<String, String> {
         let mut out: BTreeMap<String, String> = self.properties.iter().cloned().collect();
         if let Some(uri) = &self.uri {
             out.insert("uri".into(), uri.clone());
@@ -74,7 +74,7 @@ fn parse_property(s: &str) -> Result<(String, String), String> {
 /// Output and verbosity.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Output")]
-pub struct GlobalArgs {
+pub(crate) struct GlobalArgs {
     /// Output format for results on stdout
     #[arg(long, short = 'o', global = true, value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
@@ -89,7 +89,7 @@ pub struct GlobalArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
+pub(crate) enum OutputFormat {
     /// A readable table
     Text,
     /// JSON with stable field names
@@ -97,7 +97,7 @@ pub enum OutputFormat {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Create the embedded lakehouse with a demo table that has the small-files problem, then show its health
     Quickstart(QuickstartArgs),
     /// List namespaces, or the tables of a namespace
@@ -131,7 +131,7 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
-pub struct QuickstartArgs {
+pub(crate) struct QuickstartArgs {
     /// Table to create
     #[arg(long, default_value = "demo.events")]
     pub table: String,
@@ -147,19 +147,19 @@ pub struct QuickstartArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ListArgs {
+pub(crate) struct ListArgs {
     /// Namespace whose tables to list; without it, the namespaces
     pub namespace: Option<String>,
 }
 
 #[derive(Debug, Args)]
-pub struct TableArg {
+pub(crate) struct TableArg {
     /// Table identifier: namespace.table
     pub table: String,
 }
 
 #[derive(Debug, Args)]
-pub struct PartitionHealthArgs {
+pub(crate) struct PartitionHealthArgs {
     /// Table identifier: namespace.table
     pub table: String,
     /// Measure this snapshot instead of the current one
@@ -177,7 +177,7 @@ pub struct PartitionHealthArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct SchemaDiffArgs {
+pub(crate) struct SchemaDiffArgs {
     /// Left side: TABLE, TABLE@SNAPSHOT_ID or TABLE@REF
     pub left: String,
     /// Right side: TABLE, TABLE@SNAPSHOT_ID or TABLE@REF
@@ -185,7 +185,7 @@ pub struct SchemaDiffArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ExpireSnapshotsArgs {
+pub(crate) struct ExpireSnapshotsArgs {
     /// Table identifier: namespace.table
     pub table: String,
     /// Expire snapshots older than this: a duration (7d, 36h, 90m) or an RFC 3339 timestamp
@@ -207,7 +207,7 @@ pub struct ExpireSnapshotsArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum PrefixMismatch {
+pub(crate) enum PrefixMismatch {
     /// Refuse, deleting nothing
     Error,
     /// Keep such files
@@ -217,7 +217,7 @@ pub enum PrefixMismatch {
 }
 
 #[derive(Debug, Args)]
-pub struct RemoveOrphanFilesArgs {
+pub(crate) struct RemoveOrphanFilesArgs {
     /// Table identifier: namespace.table
     pub table: String,
     /// Only remove files last modified before this: a duration (3d, 36h) or an RFC 3339 timestamp [default: 3d]
@@ -244,7 +244,7 @@ pub struct RemoveOrphanFilesArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct RewriteManifestsArgs {
+pub(crate) struct RewriteManifestsArgs {
     /// Table identifier: namespace.table
     pub table: String,
     /// Rewrite this branch instead of main
@@ -257,7 +257,7 @@ pub struct RewriteManifestsArgs {
 
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("target").required(true).args(["to_snapshot", "to_timestamp"])))]
-pub struct RollbackArgs {
+pub(crate) struct RollbackArgs {
     /// Table identifier: namespace.table
     pub table: String,
     /// The snapshot to move to
@@ -279,7 +279,7 @@ pub struct RollbackArgs {
 
 /// Options named after Iceberg's Spark procedure `rewrite_data_files`.
 #[derive(Debug, Args)]
-pub struct CompactArgs {
+pub(crate) struct CompactArgs {
     /// Table identifier: namespace.table
     pub table: String,
     /// Target output file size, bytes or with a unit (128MiB, 1g) [default: write.target-file-size-bytes, else 512MiB]
@@ -329,7 +329,7 @@ pub struct CompactArgs {
 }
 
 /// A size in bytes: a number, or a number with a unit (k, m, g, t; KiB, MiB, GiB, TiB; KB, MB, GB: all powers of 1024).
-pub fn parse_size(s: &str) -> Result<u64, String> {
+pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -361,7 +361,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 }
 
 #[derive(Debug, Args)]
-pub struct MigrateArgs {
+pub(crate) struct MigrateArgs {
     /// Table identifier: namespace.table
     #[arg(required_unless_present = "generate")]
     pub table: Option<String>,
@@ -380,7 +380,7 @@ pub struct MigrateArgs {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum BranchCommand {
+pub(crate) enum BranchCommand {
     /// Create a branch at main's current snapshot (or --from a snapshot, branch or tag)
     Create(BranchCreateArgs),
     /// List a table's branches and tags
@@ -392,7 +392,7 @@ pub enum BranchCommand {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum TagCommand {
+pub(crate) enum TagCommand {
     /// Create a tag at main's current snapshot (or --snapshot ID)
     Create(TagCreateArgs),
     /// Drop a tag
@@ -400,7 +400,7 @@ pub enum TagCommand {
 }
 
 #[derive(Debug, Args)]
-pub struct BranchCreateArgs {
+pub(crate) struct BranchCreateArgs {
     /// Table identifier: namespace.table
     pub table: String,
     /// Branch name
@@ -420,7 +420,7 @@ pub struct BranchCreateArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct TagCreateArgs {
+pub(crate) struct TagCreateArgs {
     /// Table identifier: namespace.table
     pub table: String,
     /// Tag name
@@ -434,7 +434,7 @@ pub struct TagCreateArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct RefNameArgs {
+pub(crate) struct RefNameArgs {
     /// Table identifier: namespace.table
     pub table: String,
     /// Branch or tag name
@@ -442,7 +442,7 @@ pub struct RefNameArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct FastForwardArgs {
+pub(crate) struct FastForwardArgs {
     /// Table identifier: namespace.table
     pub table: String,
     /// The branch that moves (e.g. main)

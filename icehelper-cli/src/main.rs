@@ -12,6 +12,7 @@ use clap::Parser;
 use crate::cli::Cli;
 
 /// What a command found: exit 0, or 1 for "found a problem" (like `diff`).
+#[derive(Debug)]
 pub enum Outcome {
     Ok,
     Problem,

@@ -8,7 +8,7 @@ use crate::cli::OutputFormat;
 
 /// Signals that stdout was closed by the reader; the process exits 0.
 #[derive(Debug)]
-pub struct BrokenPipe;
+pub(crate) struct BrokenPipe;
 
 impl std::fmt::Display for BrokenPipe {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -27,7 +27,7 @@ fn map_io(e: io::Error) -> anyhow::Error {
 }
 
 /// Writes text to stdout.
-pub fn print_text(text: &str) -> anyhow::Result<()> {
+pub(crate) fn print_text(text: &str) -> anyhow::Result<()> {
     let mut out = io::stdout().lock();
     out.write_all(text.as_bytes()).map_err(map_io)?;
     if !text.ends_with('\n') {
@@ -37,13 +37,13 @@ pub fn print_text(text: &str) -> anyhow::Result<()> {
 }
 
 /// Writes a value as pretty JSON to stdout.
-pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
+pub(crate) fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     let text = serde_json::to_string_pretty(value)?;
     print_text(&text)
 }
 
 /// Prints `value` as JSON or as the text `render` makes of it.
-pub fn emit<T: Serialize>(
+pub(crate) fn emit<T: Serialize>(
     format: OutputFormat,
     value: &T,
     render: impl FnOnce(&T) -> String,
@@ -56,7 +56,7 @@ pub fn emit<T: Serialize>(
 
 /// A plain text table: a header row and rows, columns padded to their widest cell.
 /// Columns whose header starts with '>' are right-aligned (the '>' is not shown).
-pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+pub(crate) fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     let n = headers.len();
     let mut widths: Vec<usize> = headers
         .iter()
@@ -101,4 +101,4 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-pub use icehelper_core::metrics::human_bytes;
+pub(crate) use icehelper_core::metrics::human_bytes;

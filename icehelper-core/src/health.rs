@@ -173,6 +173,7 @@ pub struct HealthReport {
 
 /// Measures partition health of one snapshot of a table.
 #[must_use = "a PartitionHealth does nothing until executed"]
+#[derive(Debug)]
 pub struct PartitionHealth<'a> {
     table: &'a Table,
     version: SnapshotSelector,

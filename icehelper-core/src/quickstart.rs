@@ -63,6 +63,7 @@ pub struct QuickstartReport {
 
 /// Creates the demo table and fills it.
 #[must_use = "a Quickstart does nothing until executed"]
+#[derive(Debug)]
 pub struct Quickstart<'a> {
     catalog: &'a LakeCatalog,
     table: TableIdent,

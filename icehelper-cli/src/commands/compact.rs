@@ -27,7 +27,7 @@ fn progress_bar(quiet: bool) -> ProgressBar {
     bar
 }
 
-pub async fn run(
+pub(super) async fn run(
     catalog: &CatalogArgs,
     format: OutputFormat,
     quiet: bool,
@@ -72,7 +72,7 @@ pub async fn run(
     Ok(Outcome::Ok)
 }
 
-pub fn render(m: &CompactMetrics) -> String {
+pub(super) fn render(m: &CompactMetrics) -> String {
     let mut out = String::new();
     if let Some(plan) = &m.plan {
         let rows: Vec<Vec<String>> = plan

@@ -9,7 +9,7 @@ use crate::cli::{CatalogArgs, OutputFormat, PartitionHealthArgs};
 use crate::output::{emit, human_bytes, table};
 use crate::Outcome;
 
-pub async fn run(
+pub(super) async fn run(
     catalog: &CatalogArgs,
     format: OutputFormat,
     args: &PartitionHealthArgs,
@@ -35,7 +35,7 @@ pub async fn run(
 }
 
 /// Prints the report; `Problem` when the table's score is under `fail_under`.
-pub fn report_and_judge(
+pub(super) fn report_and_judge(
     format: OutputFormat,
     report: &HealthReport,
     fail_under: Option<u8>,
@@ -54,7 +54,7 @@ pub fn report_and_judge(
     }
 }
 
-pub fn render(r: &HealthReport) -> String {
+pub(super) fn render(r: &HealthReport) -> String {
     let rows: Vec<Vec<String>> = r
         .partitions
         .iter()

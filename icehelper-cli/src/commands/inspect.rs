@@ -17,7 +17,11 @@ struct Listing {
     tables: Vec<String>,
 }
 
-pub async fn list(catalog: &CatalogArgs, format: OutputFormat, args: &ListArgs) -> Result<Outcome> {
+pub(super) async fn list(
+    catalog: &CatalogArgs,
+    format: OutputFormat,
+    args: &ListArgs,
+) -> Result<Outcome> {
     let parent = args.namespace.as_deref().map(parse_namespace).transpose()?;
     let cat = open_catalog(catalog).await?;
     let listing = match &parent {
@@ -60,7 +64,7 @@ pub async fn list(catalog: &CatalogArgs, format: OutputFormat, args: &ListArgs) 
     Ok(Outcome::Ok)
 }
 
-pub async fn describe(
+pub(super) async fn describe(
     catalog: &CatalogArgs,
     format: OutputFormat,
     args: &TableArg,
@@ -185,7 +189,7 @@ fn render_description(d: &TableDescription) -> String {
     out
 }
 
-pub async fn snapshots(
+pub(super) async fn snapshots(
     catalog: &CatalogArgs,
     format: OutputFormat,
     args: &TableArg,

@@ -30,7 +30,7 @@ fn deletion_options(
     Ok(cutoff)
 }
 
-pub async fn expire(
+pub(super) async fn expire(
     catalog: &CatalogArgs,
     format: OutputFormat,
     args: &ExpireSnapshotsArgs,
@@ -117,7 +117,7 @@ fn render_expire(m: &ExpireMetrics) -> String {
     out
 }
 
-pub async fn orphans(
+pub(super) async fn orphans(
     catalog: &CatalogArgs,
     format: OutputFormat,
     args: &RemoveOrphanFilesArgs,
@@ -196,7 +196,7 @@ fn render_orphans(m: &OrphanMetrics) -> String {
     out
 }
 
-pub async fn rewrite_manifests(
+pub(super) async fn rewrite_manifests(
     catalog: &CatalogArgs,
     format: OutputFormat,
     args: &RewriteManifestsArgs,
@@ -236,7 +236,7 @@ fn render_rewrite(m: &RewriteManifestsMetrics) -> String {
     out
 }
 
-pub async fn rollback(
+pub(super) async fn rollback(
     catalog: &CatalogArgs,
     format: OutputFormat,
     args: &RollbackArgs,

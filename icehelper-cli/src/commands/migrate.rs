@@ -12,7 +12,7 @@ use crate::cli::{CatalogArgs, MigrateArgs, OutputFormat};
 use crate::output::{emit, print_text};
 use crate::Outcome;
 
-pub async fn run(
+pub(super) async fn run(
     catalog: &CatalogArgs,
     format: OutputFormat,
     args: &MigrateArgs,

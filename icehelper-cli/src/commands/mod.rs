@@ -17,13 +17,13 @@ use crate::cli::{CatalogArgs, Cli, Command};
 use crate::Outcome;
 
 /// Resolves the configuration and opens the catalog (never creating anything).
-pub async fn open_catalog(args: &CatalogArgs) -> Result<LakeCatalog> {
+pub(crate) async fn open_catalog(args: &CatalogArgs) -> Result<LakeCatalog> {
     let config = CatalogConfig::resolve(args.catalog.as_deref(), &args.overrides())?;
     tracing::info!(catalog = %config.name, kind = ?config.kind().ok(), "opening catalog");
     Ok(LakeCatalog::open(&config).await?)
 }
 
-pub async fn run(cli: Cli) -> Result<Outcome> {
+pub(crate) async fn run(cli: Cli) -> Result<Outcome> {
     let format = cli.global.output;
     match &cli.command {
         Command::Quickstart(args) => quickstart::run(&cli, args).await,

@@ -10,7 +10,7 @@ use crate::cli::{Cli, OutputFormat, QuickstartArgs};
 use crate::output::human_bytes;
 use crate::Outcome;
 
-pub async fn run(cli: &Cli, args: &QuickstartArgs) -> Result<Outcome> {
+pub(super) async fn run(cli: &Cli, args: &QuickstartArgs) -> Result<Outcome> {
     let ident = parse_table_ident(&args.table)?;
     let config = CatalogConfig::resolve(cli.catalog.catalog.as_deref(), &cli.catalog.overrides())?;
     let catalog = LakeCatalog::open_or_create(&config).await?;

@@ -88,7 +88,7 @@ fn render_list(refs: &[RefDescription]) -> String {
     )
 }
 
-pub async fn branch(
+pub(super) async fn branch(
     catalog: &CatalogArgs,
     format: OutputFormat,
     cmd: &BranchCommand,
@@ -144,7 +144,11 @@ pub async fn branch(
     Ok(Outcome::Ok)
 }
 
-pub async fn tag(catalog: &CatalogArgs, format: OutputFormat, cmd: &TagCommand) -> Result<Outcome> {
+pub(super) async fn tag(
+    catalog: &CatalogArgs,
+    format: OutputFormat,
+    cmd: &TagCommand,
+) -> Result<Outcome> {
     match cmd {
         TagCommand::Create(a) => {
             let ident = parse_table_ident(&a.table)?;

@@ -63,7 +63,7 @@ pub(super) fn side(r: &Resolved) -> SchemaSide<'_> {
     }
 }
 
-pub async fn run(
+pub(super) async fn run(
     catalog: &CatalogArgs,
     format: OutputFormat,
     args: &SchemaDiffArgs,

@@ -1,5 +1,5 @@
 //! Helpers shared by icehelper's integration tests: the real binary, the real oracles.
-#![allow(dead_code)]
+#![allow(dead_code, unreachable_pub)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -806,7 +806,7 @@ impl SqlCatalog {
             }
             Err(e) if e.message().starts_with(UNKNOWN_STATE) => Err(Error::CommitStateUnknown {
                 table: ident.to_string(),
-                reason: crate::catalog::one_line(&e),
+                reason: one_line(&e),
             }),
             Err(e) => Err(crate::catalog::map_iceberg(e, Some(ident), None)),
         }
@@ -873,7 +873,7 @@ impl SqlCatalog {
                 e.kind(),
                 format!(
                     "{UNKNOWN_STATE}: moving the catalog pointer to {new_location} failed: {}",
-                    crate::catalog::one_line(&e)
+                    one_line(&e)
                 ),
             )),
         }

@@ -208,14 +208,14 @@ pub async fn commit_once(
 /// added snapshot's number is no longer above the table's last one: a conflict, to re-plan.
 pub(crate) fn stale_sequence_number(
     current: &iceberg::spec::TableMetadata,
-    updates: &[iceberg::TableUpdate],
+    updates: &[TableUpdate],
 ) -> Option<(i64, i64)> {
     if current.format_version() == iceberg::spec::FormatVersion::V1 {
         return None;
     }
     let last = current.last_sequence_number();
     updates.iter().find_map(|u| match u {
-        iceberg::TableUpdate::AddSnapshot { snapshot } if snapshot.sequence_number() <= last => {
+        TableUpdate::AddSnapshot { snapshot } if snapshot.sequence_number() <= last => {
             Some((last, snapshot.sequence_number()))
         }
         _ => None,

@@ -309,7 +309,7 @@ impl<'a> Compaction<'a> {
             return Ok(metrics);
         }
         let policy = RetryPolicy::for_write(table.metadata().properties());
-        let properties = rewrite::writer_properties(table.metadata().properties())?;
+        let properties = writer_properties(table.metadata().properties())?;
         let plan = Arc::new(plan);
         let per_commit = if self.options.partial_progress {
             plan.groups.len().div_ceil(self.options.max_commits)

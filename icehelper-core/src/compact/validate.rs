@@ -26,7 +26,7 @@ pub(crate) struct ChangesSince {
 
 impl ChangesSince {
     /// Whether any new position delete may apply to this data file.
-    pub fn may_delete_from(&self, path: &str, spec_id: i32, partition: &Struct) -> bool {
+    pub(super) fn may_delete_from(&self, path: &str, spec_id: i32, partition: &Struct) -> bool {
         self.position_deletes.iter().any(|(spec, d)| {
             if *spec != spec_id || d.partition() != partition {
                 return false;

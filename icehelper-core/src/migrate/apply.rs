@@ -999,7 +999,7 @@ fn check_property_key(k: &str) -> Result<(), String> {
 /// Parsed as iceberg-rust's `TableProperties` parses them, plus icehelper's own floor for the
 /// target file size.
 fn check_property_value(k: &str, v: &str) -> Result<(), String> {
-    let one = std::collections::HashMap::from([(k.to_string(), v.to_string())]);
+    let one = HashMap::from([(k.to_string(), v.to_string())]);
     iceberg::spec::TableProperties::try_from(&one)
         .map_err(|e| format!("'{v}' is not a valid value of {k}: {}", e.message()))?;
     if k == crate::health::TARGET_FILE_SIZE_PROP {

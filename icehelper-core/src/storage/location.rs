@@ -89,17 +89,17 @@ impl Resolved {
     /// The `object_store` path of this location, byte for byte (repeated slashes folded, as a file
     /// system and every Iceberg writer treat them); `.` and `..` segments and control characters are
     /// refused.
-    pub fn store_path(&self) -> Result<StorePath, String> {
+    pub(crate) fn store_path(&self) -> Result<StorePath, String> {
         store_path(&self.path)
     }
 
     /// The file of a local location (`file:` or a bare path), byte for byte; `None` elsewhere.
-    pub fn local_path(&self) -> Option<std::path::PathBuf> {
+    pub(crate) fn local_path(&self) -> Option<std::path::PathBuf> {
         (self.kind == "file").then(|| std::path::PathBuf::from(format!("/{}", self.path)))
     }
 
     /// The location of a listed object in this location's own scheme and bucket.
-    pub fn location_of(&self, listed: &StorePath) -> String {
+    pub(crate) fn location_of(&self, listed: &StorePath) -> String {
         match self.kind {
             "file" => format!("file:///{}", listed.as_ref()),
             _ => format!("{}{}", self.prefix, listed.as_ref()),
