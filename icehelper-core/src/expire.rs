@@ -36,7 +36,7 @@ use crate::cleanup::{
 };
 use crate::commit::{commit_with_retry, RetryPolicy, TableChange};
 use crate::error::{Error, Result};
-use crate::metrics::OperationMetrics;
+use crate::metrics::{Operation, OperationMetrics, Run};
 
 /// `history.expire.max-snapshot-age-ms` default: 5 days.
 pub const DEFAULT_MAX_SNAPSHOT_AGE_MS: i64 = 5 * 24 * 3600 * 1000;
@@ -56,6 +56,8 @@ pub struct ExpireSnapshots<'a> {
     now: DateTime<Utc>,
 }
 
+into_future!(ExpireSnapshots => ExpireMetrics);
+
 /// A snapshot that is (or would be) expired.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ExpiredSnapshot {
@@ -66,7 +68,7 @@ pub struct ExpiredSnapshot {
 }
 
 /// What an expiry did (or, on a dry run, would do).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ExpireMetrics {
     /// The fields every operation reports.
     #[serde(flatten)]
@@ -96,13 +98,41 @@ pub struct ExpireMetrics {
     pub files: Vec<PlannedFile>,
 }
 
-/// The plan: what would be expired and deleted, from the table as it is now.
+/// The plan: what would be expired and deleted, from the table as it is now. Print its
+/// [`metrics`](Self::metrics) (a dry run), then [`execute`](Self::execute) it: the first commit
+/// attempt uses this plan's decision as long as the table has not moved since.
+#[must_use = "a plan changes nothing until execute() is awaited"]
 #[derive(Debug, Clone)]
-pub struct ExpirePlan {
+pub struct ExpirePlan<'a> {
+    expiry: ExpireSnapshots<'a>,
     /// The table the plan was made on.
     pub table: Table,
+    decision: Decision,
+    cutoff: DateTime<Utc>,
     /// The metrics a dry run reports (`dry_run` true, nothing deleted).
     pub metrics: ExpireMetrics,
+}
+
+impl ExpirePlan<'_> {
+    /// What executing would do: the dry run's report.
+    pub fn metrics(&self) -> &ExpireMetrics {
+        &self.metrics
+    }
+
+    /// Commits the planned expiry (re-deciding only when another commit moved the table since
+    /// the plan), then deletes the files no retained snapshot reaches.
+    pub async fn execute(self) -> Result<ExpireMetrics> {
+        let ExpirePlan {
+            expiry,
+            table,
+            decision,
+            cutoff,
+            ..
+        } = self;
+        expiry
+            .commit_and_clean(table, Some((decision, cutoff)))
+            .await
+    }
 }
 
 /// Which snapshots go, and the refs that stay and go.
@@ -170,9 +200,9 @@ impl<'a> ExpireSnapshots<'a> {
     }
 
     /// Decides what to expire on the table as it is now and lists the files that would go.
-    pub async fn plan(&self) -> Result<ExpirePlan> {
+    pub async fn plan(&self) -> Result<ExpirePlan<'a>> {
         self.check_options()?;
-        let (mut metrics, started) = OperationMetrics::start("expire-snapshots", &self.ident, true);
+        let run = Run::start(Operation::ExpireSnapshots, &self.ident, true);
         let table = self.catalog.load_table(&self.ident).await?;
         check_gc(&table)?;
         let (decision, cutoff) = self.decide(&table)?;
@@ -186,25 +216,46 @@ impl<'a> ExpireSnapshots<'a> {
         let new_log = simulated_metadata_files(&table);
         let files = unreachable_files(&table, &retained, &retained_stats, Some(&new_log)).await?;
         let report = DeletionReport::planned(&files);
-        let mut m = self.metrics(&table, &decision, cutoff, report);
+        let mut m = self.metrics(run.finish(), &table, &decision, cutoff, report);
         m.files = files;
-        metrics.finish(started);
-        m.operation = metrics;
-        Ok(ExpirePlan { table, metrics: m })
+        Ok(ExpirePlan {
+            expiry: self.clone(),
+            table,
+            decision,
+            cutoff,
+            metrics: m,
+        })
     }
 
-    /// Commits the expiry, then deletes the files no retained snapshot reaches.
+    /// Plans and executes: commits the expiry, then deletes the files no retained snapshot
+    /// reaches. Awaiting the builder itself does the same.
     pub async fn execute(self) -> Result<ExpireMetrics> {
         self.check_options()?;
-        let (mut op, started) = OperationMetrics::start("expire-snapshots", &self.ident, false);
         let first = self.catalog.load_table(&self.ident).await?;
+        self.commit_and_clean(first, None).await
+    }
+
+    /// The commit loop and the cleanup after it; `planned` is a decision made on `first`.
+    async fn commit_and_clean(
+        self,
+        first: Table,
+        planned: Option<(Decision, DateTime<Utc>)>,
+    ) -> Result<ExpireMetrics> {
+        let mut run = Run::start(Operation::ExpireSnapshots, &self.ident, false);
         check_gc(&first)?;
         let policy = RetryPolicy::for_write(first.metadata().properties());
+        let planned_on = first.metadata_location().map(str::to_string);
         let committed = commit_with_retry(self.catalog, &self.ident, policy, |table| {
             let this = &self;
+            let planned = planned
+                .clone()
+                .filter(|_| table.metadata_location().map(str::to_string) == planned_on);
             async move {
                 check_gc(&table)?;
-                let (decision, cutoff) = this.decide(&table)?;
+                let (decision, cutoff) = match planned {
+                    Some(p) => p,
+                    None => this.decide(&table)?,
+                };
                 if decision.expire.is_empty() && decision.removed_refs.is_empty() {
                     return Ok((None, (table, decision, cutoff)));
                 }
@@ -231,15 +282,12 @@ impl<'a> ExpireSnapshots<'a> {
             }
         })
         .await?;
-        op.retries = committed.retries;
+        run.record(&committed);
         let (before, decision, cutoff) = committed.value;
         let Some(after) = committed.table else {
-            let mut m = self.metrics(&before, &decision, cutoff, DeletionReport::default());
-            op.finish(started);
-            m.operation = op;
-            return Ok(m);
+            let report = DeletionReport::default();
+            return Ok(self.metrics(run.finish(), &before, &decision, cutoff, report));
         };
-        op.commits = 1;
         verify_no_ref_lost(&before, &after, &decision).await?;
 
         // What is still reachable: the committed metadata, and the table as it is now (a commit
@@ -262,15 +310,14 @@ impl<'a> ExpireSnapshots<'a> {
             unreachable_files(&before, &retained, &retained_stats, metadata_files.as_ref()).await?;
         tracing::info!(files = files.len(), "deleting files of expired snapshots");
         let report = delete_files(before.file_io(), files, self.max_concurrent_deletes).await;
-        let mut m = self.metrics(&before, &decision, cutoff, report);
+        let mut m = self.metrics(run.finish(), &before, &decision, cutoff, report);
         m.retained_snapshots = after.metadata().snapshots().len() as u64;
-        op.finish(started);
-        m.operation = op;
         Ok(m)
     }
 
     fn metrics(
         &self,
+        operation: OperationMetrics,
         table: &Table,
         d: &Decision,
         cutoff: DateTime<Utc>,
@@ -278,7 +325,7 @@ impl<'a> ExpireSnapshots<'a> {
     ) -> ExpireMetrics {
         let md = table.metadata();
         ExpireMetrics {
-            operation: OperationMetrics::default(),
+            operation,
             older_than: cutoff.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             expired_snapshots: d.expire.len() as u64,
             retained_snapshots: (md.snapshots().len() - d.expire.len()) as u64,

@@ -470,6 +470,8 @@ pub fn row_path(row: &PartitionRow) -> String {
     partition_path(&row.partition)
 }
 
+into_future!(PartitionHealth => HealthReport);
+
 #[cfg(test)]
 mod tests {
     use super::*;

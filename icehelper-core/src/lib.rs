@@ -21,6 +21,21 @@
 //! - [`refs`]: branches and tags, fast-forward for write-audit-publish.
 //! - [`quickstart`]: create a demo table with the small-files problem.
 //!
+//! ## Why not upstream
+//!
+//! Parts iceberg 0.10.1 has but keeps private, or lacks, and what upstream change would retire ours:
+//! - **Snapshots that remove files** (`commit::snapshot`): iceberg-rust's transactions only
+//!   append (`FastAppend`); a public `RewriteFiles`/`OverwriteFiles` action would retire it.
+//! - **REST commits** (`commit`'s REST path): `iceberg-catalog-rest` commits only a crate-private
+//!   `TableCommit`; a public `update_table(requirements, updates)` would.
+//! - **Branches and tags** (`refs`, `rollback`): no `ManageSnapshots` action in iceberg-rust.
+//! - **SQL catalog layouts** (`catalog::sql`): `iceberg-catalog-sql` knows neither PyIceberg's
+//!   nor Java JDBC's V0 layout, nor `iceberg_type`; one shared layout upstream would.
+//! - **Reading metadata** (`catalog`'s reader): `TableMetadata::read_from` parses with
+//!   serde_json's recursion limit; a reader taking a deserializer would.
+//! - **Storage** (`storage`): iceberg's own `FileIO` backends are opendal's; ours is object_store
+//!   with byte-exact paths, so a `Storage` trait upstream (0.10 has it) keeps this a plug-in.
+//!
 //! ```no_run
 //! use icehelper_core::{catalog::{parse_table_ident, LakeCatalog}, config::CatalogConfig, health};
 //! # async fn run() -> icehelper_core::Result<()> {
@@ -32,6 +47,9 @@
 //! # Ok(()) }
 //! ```
 #![deny(missing_docs)]
+
+#[macro_use]
+mod macros;
 
 pub mod append;
 pub mod catalog;
@@ -57,3 +75,8 @@ pub mod schema_diff;
 pub mod storage;
 
 pub use error::{Error, Result};
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

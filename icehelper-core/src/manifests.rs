@@ -23,7 +23,7 @@ use crate::cleanup::{self, READ_CONCURRENCY};
 use crate::commit::snapshot::{metadata_dir, unique_snapshot_id};
 use crate::commit::{commit_with_retry, RetryPolicy, TableChange};
 use crate::error::{Error, Result};
-use crate::metrics::OperationMetrics;
+use crate::metrics::{Operation as MaintenanceOperation, OperationMetrics, Run};
 
 /// `commit.manifest.target-size-bytes` default: 8 MiB.
 pub const DEFAULT_TARGET_MANIFEST_SIZE: u64 = 8 * 1024 * 1024;
@@ -39,7 +39,7 @@ pub struct RewriteManifests<'a> {
 }
 
 /// What a manifest rewrite did (or would do).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RewriteManifestsMetrics {
     /// The fields every operation reports.
     #[serde(flatten)]
@@ -102,17 +102,16 @@ impl<'a> RewriteManifests<'a> {
 
     /// Counts what a rewrite would do; writes nothing.
     pub async fn plan(&self) -> Result<RewriteManifestsMetrics> {
-        let (mut op, started) = OperationMetrics::start("rewrite-manifests", &self.ident, true);
+        let run = Run::start(MaintenanceOperation::RewriteManifests, &self.ident, true);
         let table = self.catalog.load_table(&self.ident).await?;
         let (mut m, _) = self.attempt(&table, false).await?;
-        op.finish(started);
-        m.operation = op;
+        m.operation = run.finish();
         Ok(m)
     }
 
     /// Writes the new manifests and commits the `replace` snapshot.
     pub async fn execute(self) -> Result<RewriteManifestsMetrics> {
-        let (mut op, started) = OperationMetrics::start("rewrite-manifests", &self.ident, false);
+        let mut run = Run::start(MaintenanceOperation::RewriteManifests, &self.ident, false);
         let first = self.catalog.load_table(&self.ident).await?;
         let policy = RetryPolicy::for_write(first.metadata().properties());
         let committed = commit_with_retry(self.catalog, &self.ident, policy, |table| {
@@ -123,14 +122,12 @@ impl<'a> RewriteManifests<'a> {
             }
         })
         .await?;
+        run.record(&committed);
         let mut m = committed.value;
-        op.retries = committed.retries;
         if committed.table.is_some() {
-            op.commits = 1;
-            op.snapshot_id = m.operation.snapshot_id;
+            run.set_snapshot(m.operation.snapshot_id);
         }
-        op.finish(started);
-        m.operation = op;
+        m.operation = run.finish();
         Ok(m)
     }
 
@@ -152,9 +149,15 @@ impl<'a> RewriteManifests<'a> {
         }
         let target = self.target(table)?;
         let mut m = RewriteManifestsMetrics {
+            // the shared fields are the driver's: plan() and execute() set them
+            operation: Run::start(MaintenanceOperation::RewriteManifests, &self.ident, !write)
+                .finish(),
             branch: self.branch.clone(),
             target_manifest_size_bytes: target,
-            ..Default::default()
+            manifests_replaced: 0,
+            manifests_created: 0,
+            manifests_kept: 0,
+            entries_processed: 0,
         };
         let refs = table_refs(md)?;
         let Some(current) = refs.get(&self.branch) else {
@@ -362,3 +365,5 @@ impl<'a> RewriteManifests<'a> {
         Ok((m, Some(change)))
     }
 }
+
+into_future!(RewriteManifests => RewriteManifestsMetrics);

@@ -37,7 +37,7 @@ use crate::cleanup::{
 };
 use crate::commit::snapshot::metadata_dir;
 use crate::error::{Error, Result};
-use crate::metrics::OperationMetrics;
+use crate::metrics::{Operation, OperationMetrics, Run};
 use crate::storage::ObjectStorage;
 
 /// Default age below which listed files are never removed.
@@ -74,7 +74,7 @@ pub struct RemoveOrphanFiles<'a> {
 }
 
 /// What an orphan removal did (or, on a dry run, would do).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OrphanMetrics {
     /// The fields every operation reports.
     #[serde(flatten)]
@@ -184,7 +184,7 @@ impl<'a> RemoveOrphanFiles<'a> {
 
     /// Lists, compares and returns the orphans without deleting anything.
     pub async fn plan(&self) -> Result<OrphanMetrics> {
-        let (mut op, started) = OperationMetrics::start("remove-orphan-files", &self.ident, true);
+        let run = Run::start(Operation::RemoveOrphanFiles, &self.ident, true);
         let cutoff = self.cutoff()?;
         let table = self.catalog.load_table(&self.ident).await?;
         if !cleanup::gc_enabled(table.metadata().properties())? {
@@ -193,14 +193,13 @@ impl<'a> RemoveOrphanFiles<'a> {
             });
         }
         let mut m = self.find(&table, cutoff).await?;
-        op.finish(started);
-        m.operation = op;
+        m.operation = run.finish();
         Ok(m)
     }
 
     /// Deletes the orphans [`RemoveOrphanFiles::plan`] finds.
     pub async fn execute(self) -> Result<OrphanMetrics> {
-        let started = std::time::Instant::now();
+        let run = Run::start(Operation::RemoveOrphanFiles, &self.ident, false);
         let mut m = self.plan().await?;
         let table = self.catalog.load_table(&self.ident).await?;
         let report = delete_files(
@@ -209,7 +208,6 @@ impl<'a> RemoveOrphanFiles<'a> {
             self.max_concurrent_deletes,
         )
         .await;
-        m.operation.dry_run = false;
         m.deleted_files = report.files;
         m.deleted_bytes = report.bytes;
         m.deleted_by_kind = report.by_kind;
@@ -217,7 +215,7 @@ impl<'a> RemoveOrphanFiles<'a> {
         m.files.retain(|f| !kept.contains(&f.path));
         m.failed_deletes = report.failed;
         m.missing_files = report.missing;
-        m.operation.finish(started);
+        m.operation = run.finish();
         Ok(m)
     }
 
@@ -337,7 +335,17 @@ impl<'a> RemoveOrphanFiles<'a> {
                 .iter()
                 .map(|t| t.identifier().to_string())
                 .collect(),
-            ..Default::default()
+            // the shared fields are the driver's: plan() and execute() set them
+            operation: Run::start(Operation::RemoveOrphanFiles, &self.ident, true).finish(),
+            referenced_files: 0,
+            too_recent_files: 0,
+            prefix_mismatches: 0,
+            deleted_files: 0,
+            deleted_bytes: 0,
+            deleted_by_kind: BTreeMap::new(),
+            failed_deletes: Vec::new(),
+            missing_files: Vec::new(),
+            files: Vec::new(),
         };
         let mut mismatch: Option<(String, String)> = None;
         let mut orphans = Vec::new();
@@ -457,3 +465,5 @@ pub async fn referenced_files(table: &Table) -> Result<HashSet<String>> {
     out.extend(files.into_keys());
     Ok(out)
 }
+
+into_future!(RemoveOrphanFiles => OrphanMetrics);

@@ -281,3 +281,5 @@ struct Row {
     device: &'static str,
     amount: Option<f64>,
 }
+
+into_future!(Quickstart => QuickstartReport);

@@ -31,7 +31,7 @@ use serde::Serialize;
 use crate::catalog::{table_refs, LakeCatalog, SnapshotSelector};
 use crate::commit::{commit_with_retry, Attempt, RetryPolicy, TableChange};
 use crate::error::{Error, Result};
-use crate::metrics::OperationMetrics;
+use crate::metrics::{Operation, OperationMetrics, Run};
 
 /// A branch or a tag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -108,20 +108,21 @@ fn check_name(name: &str) -> Result<()> {
 }
 
 fn metrics(
-    operation: &str,
+    operation: Operation,
     ident: &TableIdent,
     name: &str,
     kind: RefKind,
-) -> (RefMetrics, std::time::Instant) {
-    let (op, started) = OperationMetrics::start(operation, ident, false);
+) -> (RefMetrics, Run) {
+    let run = Run::start(operation, ident, false);
     (
         RefMetrics {
-            operation: op,
+            // the shared fields are the driver's: set when the operation finishes
+            operation: run.snapshot(),
             name: name.to_string(),
             kind,
             previous_snapshot_id: None,
         },
-        started,
+        run,
     )
 }
 
@@ -250,21 +251,19 @@ impl<'a> CreateRef<'a> {
             return Err(Error::option("min-snapshots-to-keep", "must be at least 1"));
         }
         let retention = self.retention()?;
-        let (mut m, started) = metrics(
-            &format!("{}-create", self.kind),
-            &self.ident,
-            &self.name,
-            self.kind,
-        );
+        let operation = match self.kind {
+            RefKind::Branch => Operation::BranchCreate,
+            RefKind::Tag => Operation::TagCreate,
+        };
+        let (mut m, mut run) = metrics(operation, &self.ident, &self.name, self.kind);
         let table = self.catalog.load_table(&self.ident).await?;
         let committed = commit_with_retry(self.catalog, &self.ident, policy(&table)?, |table| {
             std::future::ready(self.attempt(&table, &retention))
         })
         .await?;
-        m.operation.commits = 1;
-        m.operation.retries = committed.retries;
-        m.operation.snapshot_id = Some(committed.value);
-        m.operation.finish(started);
+        run.record(&committed);
+        run.set_snapshot(Some(committed.value));
+        m.operation = run.finish();
         Ok(m)
     }
 }
@@ -343,21 +342,19 @@ impl<'a> DropRef<'a> {
                 "'main' is the table's current state and cannot be dropped",
             ));
         }
-        let (mut m, started) = metrics(
-            &format!("{}-drop", self.kind),
-            &self.ident,
-            &self.name,
-            self.kind,
-        );
+        let operation = match self.kind {
+            RefKind::Branch => Operation::BranchDrop,
+            RefKind::Tag => Operation::TagDrop,
+        };
+        let (mut m, mut run) = metrics(operation, &self.ident, &self.name, self.kind);
         let table = self.catalog.load_table(&self.ident).await?;
         let committed = commit_with_retry(self.catalog, &self.ident, policy(&table)?, |table| {
             std::future::ready(self.attempt(&table))
         })
         .await?;
-        m.operation.commits = 1;
-        m.operation.retries = committed.retries;
+        run.record(&committed);
         m.previous_snapshot_id = Some(committed.value);
-        m.operation.finish(started);
+        m.operation = run.finish();
         Ok(m)
     }
 }
@@ -485,8 +482,8 @@ impl<'a> FastForward<'a> {
 
     /// Moves the target; nothing is committed when it is already at the source's snapshot.
     pub async fn execute(self) -> Result<RefMetrics> {
-        let (mut m, started) = metrics(
-            "branch-fast-forward",
+        let (mut m, mut run) = metrics(
+            Operation::BranchFastForward,
             &self.ident,
             &self.target,
             RefKind::Branch,
@@ -497,14 +494,17 @@ impl<'a> FastForward<'a> {
         })
         .await?;
         let plan = committed.value;
-        m.operation.commits = u32::from(committed.table.is_some());
-        m.operation.retries = committed.retries;
-        m.operation.snapshot_id = Some(plan.source_snapshot_id);
+        run.record(&committed);
+        run.set_snapshot(Some(plan.source_snapshot_id));
         m.previous_snapshot_id = Some(plan.target_snapshot_id);
-        m.operation.finish(started);
+        m.operation = run.finish();
         Ok(m)
     }
 }
+
+into_future!(CreateRef => RefMetrics);
+into_future!(DropRef => RefMetrics);
+into_future!(FastForward => RefMetrics);
 
 #[cfg(test)]
 mod tests {

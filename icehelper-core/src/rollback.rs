@@ -12,7 +12,7 @@ use crate::catalog::{table_refs, LakeCatalog};
 use crate::commit::{commit_with_retry, RetryPolicy, TableChange};
 use crate::error::{Error, Result};
 use crate::expire::ancestors;
-use crate::metrics::OperationMetrics;
+use crate::metrics::{Operation, OperationMetrics, Run};
 
 /// Where to roll back to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +35,7 @@ pub struct Rollback<'a> {
 }
 
 /// What a rollback did (or would do).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RollbackMetrics {
     /// The fields every operation reports (`snapshot_id` is the branch's new snapshot).
     #[serde(flatten)]
@@ -77,18 +77,17 @@ impl<'a> Rollback<'a> {
 
     /// Resolves the target on the table as it is now; changes nothing.
     pub async fn plan(&self) -> Result<RollbackMetrics> {
-        let (mut op, started) = OperationMetrics::start("rollback", &self.ident, true);
+        let mut run = Run::start(Operation::Rollback, &self.ident, true);
         let table = self.catalog.load_table(&self.ident).await?;
         let (mut m, _) = self.resolve(&table)?;
-        op.snapshot_id = Some(m.target_snapshot_id);
-        op.finish(started);
-        m.operation = op;
+        run.set_snapshot(Some(m.target_snapshot_id));
+        m.operation = run.finish();
         Ok(m)
     }
 
     /// Commits the move.
     pub async fn execute(self) -> Result<RollbackMetrics> {
-        let (mut op, started) = OperationMetrics::start("rollback", &self.ident, false);
+        let mut run = Run::start(Operation::Rollback, &self.ident, false);
         let first = self.catalog.load_table(&self.ident).await?;
         let policy = RetryPolicy::for_write(first.metadata().properties());
         let committed = commit_with_retry(self.catalog, &self.ident, policy, |table| {
@@ -99,12 +98,10 @@ impl<'a> Rollback<'a> {
             }
         })
         .await?;
+        run.record(&committed);
         let mut m = committed.value;
-        op.retries = committed.retries;
-        op.commits = u32::from(committed.table.is_some());
-        op.snapshot_id = Some(m.target_snapshot_id);
-        op.finish(started);
-        m.operation = op;
+        run.set_snapshot(Some(m.target_snapshot_id));
+        m.operation = run.finish();
         Ok(m)
     }
 
@@ -166,7 +163,8 @@ impl<'a> Rollback<'a> {
             });
         }
         let m = RollbackMetrics {
-            operation: OperationMetrics::default(),
+            // the shared fields are the driver's: plan() and execute() set them
+            operation: Run::start(Operation::Rollback, &self.ident, true).finish(),
             ref_name: self.branch.clone(),
             previous_snapshot_id: Some(current.snapshot_id),
             target_snapshot_id: target,
@@ -192,3 +190,5 @@ impl<'a> Rollback<'a> {
         Ok((m, Some(change)))
     }
 }
+
+into_future!(Rollback => RollbackMetrics);

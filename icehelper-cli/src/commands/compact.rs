@@ -57,15 +57,17 @@ pub(super) async fn run(
     let cat = open_catalog(catalog).await?;
     let bar = progress_bar(quiet);
     let shown = bar.clone();
-    let metrics = Compaction::new(&cat, ident)
+    let op = Compaction::new(&cat, ident)
         .with_options(options)
-        .with_dry_run(args.dry_run)
         .with_progress(Arc::new(move |done, total, _bytes| {
             shown.set_length(total as u64);
             shown.set_position(done as u64);
-        }))
-        .execute()
-        .await;
+        }));
+    let metrics = match op.plan().await {
+        Ok(plan) if args.dry_run => Ok(plan.metrics()),
+        Ok(plan) => plan.execute().await,
+        Err(e) => Err(e),
+    };
     bar.finish_and_clear();
     let metrics = metrics?;
     emit(format, &metrics, render)?;

@@ -24,7 +24,7 @@ fn duration(flag: &str, v: &Option<String>) -> Result<Option<i64>> {
 
 fn render(m: &RefMetrics) -> String {
     let snap = |s: Option<i64>| s.map(|s| s.to_string()).unwrap_or_else(|| "-".into());
-    match m.operation.operation.as_str() {
+    match m.operation.operation.name() {
         "branch-fast-forward" if m.operation.commits == 0 => format!(
             "branch '{}' of {} is already at snapshot {}",
             m.name,

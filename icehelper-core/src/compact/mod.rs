@@ -35,7 +35,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use futures::stream::{self, StreamExt};
-use iceberg::spec::{DataFile, FormatVersion, Operation};
+use iceberg::spec::{DataFile, FormatVersion, Operation as SnapshotOperation};
 use iceberg::table::Table;
 use iceberg::TableIdent;
 use serde::Serialize;
@@ -47,7 +47,7 @@ use crate::catalog::LakeCatalog;
 use crate::commit::snapshot::SnapshotProducer;
 use crate::commit::{commit_with_retry, delete_quietly, RetryPolicy};
 use crate::error::{Error, Result};
-use crate::metrics::OperationMetrics;
+use crate::metrics::{OperationMetrics, Run};
 
 /// Compaction options, named after Spark's `rewrite_data_files` options.
 #[derive(Debug, Clone, PartialEq)]
@@ -133,6 +133,67 @@ pub struct CompactMetrics {
     pub plan: Option<CompactPlan>,
 }
 
+impl CompactMetrics {
+    fn empty(operation: OperationMetrics, groups_planned: usize) -> Self {
+        CompactMetrics {
+            operation,
+            groups_planned,
+            groups_rewritten: 0,
+            groups_aborted: 0,
+            rewritten_data_files: 0,
+            rewritten_bytes: 0,
+            added_data_files: 0,
+            added_bytes: 0,
+            removed_delete_files: 0,
+            rewritten_records: 0,
+            plan: None,
+        }
+    }
+}
+
+/// A planned compaction: print its [`metrics`](Self::metrics) (a dry run), then
+/// [`execute`](Self::execute) it, which rewrites exactly these groups (a conflicting commit
+/// meanwhile re-validates them, as for any compaction).
+#[must_use = "a plan changes nothing until execute() is awaited"]
+#[derive(Debug, Clone)]
+pub struct CompactionPlan<'a> {
+    compaction: Compaction<'a>,
+    table: Table,
+    plan: CompactPlan,
+    planned: OperationMetrics,
+}
+
+impl CompactionPlan<'_> {
+    /// The groups, files and sizes planned.
+    pub fn plan(&self) -> &CompactPlan {
+        &self.plan
+    }
+
+    /// What executing would do: the dry run's report (the plan included).
+    pub fn metrics(&self) -> CompactMetrics {
+        let plan = &self.plan;
+        let mut m = CompactMetrics::empty(self.planned.clone(), plan.groups.len());
+        m.rewritten_data_files = plan.input_files() as u64;
+        m.rewritten_bytes = plan.input_bytes();
+        m.added_data_files = plan.expected_output_files();
+        let rewritten: HashSet<String> = plan
+            .groups
+            .iter()
+            .flat_map(|g| g.input_paths().map(str::to_string))
+            .collect();
+        m.removed_delete_files = plan.removable_deletes(&rewritten).len() as u64;
+        m.plan = Some(plan.clone());
+        m
+    }
+
+    /// Rewrites the planned groups and commits them.
+    pub async fn execute(self) -> Result<CompactMetrics> {
+        self.compaction.rewrite(self.table, self.plan).await
+    }
+}
+
+into_future!(Compaction => CompactMetrics);
+
 /// Called as file groups finish: `(groups done, groups planned, input bytes done)`.
 pub type ProgressFn = Arc<dyn Fn(usize, usize, u64) + Send + Sync>;
 
@@ -143,7 +204,6 @@ pub struct Compaction<'a> {
     catalog: &'a LakeCatalog,
     ident: TableIdent,
     options: CompactOptions,
-    dry_run: bool,
     progress: Option<ProgressFn>,
 }
 
@@ -152,7 +212,6 @@ impl std::fmt::Debug for Compaction<'_> {
         f.debug_struct("Compaction")
             .field("ident", &self.ident)
             .field("options", &self.options)
-            .field("dry_run", &self.dry_run)
             .finish()
     }
 }
@@ -164,7 +223,6 @@ impl<'a> Compaction<'a> {
             catalog,
             ident,
             options: CompactOptions::default(),
-            dry_run: false,
             progress: None,
         }
     }
@@ -218,17 +276,19 @@ impl<'a> Compaction<'a> {
         self
     }
 
-    /// Plan only: [`execute`](Self::execute) returns the plan and changes nothing.
-    pub fn with_dry_run(mut self, dry_run: bool) -> Self {
-        self.dry_run = dry_run;
-        self
-    }
-
-    /// Loads the table and plans the groups; writes nothing.
-    pub async fn plan(&self) -> Result<CompactPlan> {
+    /// Loads the table and plans the groups; writes nothing. Print the plan's
+    /// [`metrics`](CompactionPlan::metrics) (a dry run), then [`execute`](CompactionPlan::execute) it.
+    pub async fn plan(&self) -> Result<CompactionPlan<'a>> {
+        let run = Run::start(crate::metrics::Operation::Compact, &self.ident, true);
         self.check_options()?;
         let table = self.catalog.load_table(&self.ident).await?;
-        plan::plan(&table, &self.options).await
+        let plan = plan::plan(&table, &self.options).await?;
+        Ok(CompactionPlan {
+            compaction: self.clone(),
+            table,
+            plan,
+            planned: run.finish(),
+        })
     }
 
     fn check_options(&self) -> Result<()> {
@@ -269,43 +329,17 @@ impl<'a> Compaction<'a> {
         Ok(())
     }
 
-    /// Plans, rewrites and commits. On a dry run, plans only.
+    /// Plans, rewrites and commits; awaiting the builder itself does the same.
     pub async fn execute(self) -> Result<CompactMetrics> {
-        let (mut op, started) = OperationMetrics::start("compact", &self.ident, self.dry_run);
-        self.check_options()?;
-        let table = self.catalog.load_table(&self.ident).await?;
-        let plan = plan::plan(&table, &self.options).await?;
-        let mut metrics = CompactMetrics {
-            operation: op.clone(),
-            groups_planned: plan.groups.len(),
-            groups_rewritten: 0,
-            groups_aborted: 0,
-            rewritten_data_files: 0,
-            rewritten_bytes: 0,
-            added_data_files: 0,
-            added_bytes: 0,
-            removed_delete_files: 0,
-            rewritten_records: 0,
-            plan: None,
-        };
-        if self.dry_run {
-            metrics.rewritten_data_files = plan.input_files() as u64;
-            metrics.rewritten_bytes = plan.input_bytes();
-            metrics.added_data_files = plan.expected_output_files();
-            let rewritten: HashSet<String> = plan
-                .groups
-                .iter()
-                .flat_map(|g| g.input_paths().map(str::to_string))
-                .collect();
-            metrics.removed_delete_files = plan.removable_deletes(&rewritten).len() as u64;
-            metrics.plan = Some(plan);
-            op.finish(started);
-            metrics.operation = op;
-            return Ok(metrics);
-        }
+        self.plan().await?.execute().await
+    }
+
+    /// Rewrites and commits the groups of `plan`, made on `table`.
+    async fn rewrite(self, table: Table, plan: CompactPlan) -> Result<CompactMetrics> {
+        let mut run = Run::start(crate::metrics::Operation::Compact, &self.ident, false);
+        let mut metrics = CompactMetrics::empty(run.snapshot(), plan.groups.len());
         if plan.groups.is_empty() {
-            op.finish(started);
-            metrics.operation = op;
+            metrics.operation = run.finish();
             return Ok(metrics);
         }
         let policy = RetryPolicy::for_write(table.metadata().properties());
@@ -373,7 +407,14 @@ impl<'a> Compaction<'a> {
             {
                 let batch = std::mem::take(&mut pending);
                 match self
-                    .commit_groups(&plan, batch, &mut committed_inputs, policy, &mut metrics)
+                    .commit_groups(
+                        &plan,
+                        batch,
+                        &mut committed_inputs,
+                        policy,
+                        &mut run,
+                        &mut metrics,
+                    )
                     .await
                 {
                     Ok(()) => {}
@@ -396,15 +437,11 @@ impl<'a> Compaction<'a> {
                 .flat_map(|(_, files)| files.iter().map(|f| f.file_path().to_string()))
                 .collect();
             delete_quietly(self.catalog, &orphans).await;
-            if !self.options.partial_progress || metrics.operation.commits == 0 {
+            if !self.options.partial_progress || run.commits() == 0 {
                 return Err(e);
             }
         }
-        op.commits = metrics.operation.commits;
-        op.retries = metrics.operation.retries;
-        op.snapshot_id = metrics.operation.snapshot_id;
-        op.finish(started);
-        metrics.operation = op;
+        metrics.operation = run.finish();
         Ok(metrics)
     }
 
@@ -415,6 +452,7 @@ impl<'a> Compaction<'a> {
         groups: Vec<(FileGroup, Vec<DataFile>)>,
         committed_inputs: &mut HashSet<String>,
         policy: RetryPolicy,
+        run: &mut Run,
         metrics: &mut CompactMetrics,
     ) -> Result<()> {
         crate::commit::failpoint("compact.before-commit");
@@ -473,7 +511,7 @@ impl<'a> Compaction<'a> {
                     .iter()
                     .flat_map(|&i| groups[i].0.input_paths().map(str::to_string));
                 let added = keep.iter().flat_map(|&i| groups[i].1.iter().cloned());
-                let mut producer = SnapshotProducer::new(&table, Operation::Replace)
+                let mut producer = SnapshotProducer::new(&table, SnapshotOperation::Replace)
                     .with_branch(branch.clone())
                     .with_added_data_files(added)
                     .with_removed_files(inputs.chain(removable.iter().cloned()))
@@ -502,8 +540,8 @@ impl<'a> Compaction<'a> {
                 return Err(e);
             }
         };
+        run.record(&committed);
         let (keep, aborted, produced, removed_deletes) = committed.value;
-        metrics.operation.retries += committed.retries;
         let dropped: Vec<String> = aborted
             .iter()
             .flat_map(|&i| groups[i].1.iter().map(|d| d.file_path().to_string()))
@@ -511,8 +549,7 @@ impl<'a> Compaction<'a> {
         delete_quietly(self.catalog, &dropped).await;
         metrics.groups_aborted += aborted.len();
         if let (Some(produced), Some(_)) = (produced, committed.table) {
-            metrics.operation.commits += 1;
-            metrics.operation.snapshot_id = Some(produced.snapshot_id);
+            run.set_snapshot(Some(produced.snapshot_id));
             metrics.groups_rewritten += keep.len();
             committed_inputs.extend(removed_deletes);
             metrics.rewritten_data_files += produced.counts.removed_data_files;

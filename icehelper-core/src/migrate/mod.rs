@@ -51,7 +51,7 @@ use serde::Serialize;
 use crate::catalog::LakeCatalog;
 use crate::commit::{commit_with_retry, RetryPolicy, TableChange};
 use crate::error::{Error, Result};
-use crate::metrics::OperationMetrics;
+use crate::metrics::{Operation, OperationMetrics, Run};
 use crate::schema_diff::{diff_matched_by, MatchedBy, SchemaDiff, SchemaSide};
 
 pub use apply::{default_partition_name, parse_transform, PROPERTY_PREFIX};
@@ -227,8 +227,7 @@ impl<'a> Migrate<'a> {
 
     /// Applies the pending files, one commit each (or only plans, on a dry run).
     pub async fn execute(self) -> Result<MigrateMetrics> {
-        let (mut op, started) =
-            OperationMetrics::start("migrate", self.ident.to_string(), self.dry_run);
+        let mut run = Run::start(Operation::Migrate, &self.ident, self.dry_run);
         let plan = self.plan().await?;
         let from_version = plan.applied_version.clone();
         let mut to_version = from_version.clone();
@@ -238,9 +237,8 @@ impl<'a> Migrate<'a> {
                 to_version = Some(f.version_text.clone());
                 migrations.push(report(&f, MigrationStatus::Pending, diff, props));
             }
-            op.finish(started);
             return Ok(MigrateMetrics {
-                operation: op,
+                operation: run.finish(),
                 from_version,
                 to_version,
                 migrations,
@@ -253,18 +251,16 @@ impl<'a> Migrate<'a> {
                 std::future::ready(attempt(&table_name, &table, &f))
             })
             .await?;
-            op.retries += committed.retries;
+            run.record(&committed);
             let (status, diff, props) = committed.value;
             if status == MigrationStatus::Applied {
-                op.commits += 1;
                 tracing::info!(table = %table_name, file = %f.file_name, "migration applied");
             }
             to_version = Some(f.version_text.clone());
             migrations.push(report(&f, status, diff, props));
         }
-        op.finish(started);
         Ok(MigrateMetrics {
-            operation: op,
+            operation: run.finish(),
             from_version,
             to_version,
             migrations,
@@ -491,6 +487,8 @@ fn check_history(
     }
     Ok(())
 }
+
+into_future!(Migrate => MigrateMetrics);
 
 #[cfg(test)]
 mod tests {
