@@ -82,3 +82,15 @@ pub mod prelude {
 pub fn bases_dir() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bases")
 }
+
+/// Every committed base ([`defaults::bundles`]) as this version's release: what the `render-bases`
+/// command writes, checks and packs.
+pub fn release() -> Result<manifest_bundle::Release> {
+    Ok(manifest_bundle::Release::new(
+        env!("CARGO_PKG_NAME"),
+        VERSION,
+        bases_dir(),
+        defaults::bundles()?,
+    )
+    .regenerate_with("cargo run -p spark-templates --bin render-bases"))
+}
