@@ -67,17 +67,9 @@ pub fn workflow_library() -> Result<Bundle> {
         },
     )?;
     let mut b = bundle("workflow-library", readme);
-    b.push(&crate::with_type_meta(&sa, "v1", "ServiceAccount")?)?;
-    b.push(&crate::with_type_meta(
-        &role,
-        "rbac.authorization.k8s.io/v1",
-        "Role",
-    )?)?;
-    b.push(&crate::with_type_meta(
-        &binding,
-        "rbac.authorization.k8s.io/v1",
-        "RoleBinding",
-    )?)?;
+    b.push(&sa)?;
+    b.push(&role)?;
+    b.push(&binding)?;
     b.push(&library::icehelper_template()?)?;
     b.push(&library::notify_template())?;
     Ok(b)

@@ -47,20 +47,3 @@ pub fn release() -> Result<manifest_bundle::Release> {
         bases::bundles()?,
     ))
 }
-
-/// Serialises a k8s-openapi object and adds `apiVersion`/`kind`.
-pub(crate) fn with_type_meta<T: serde::Serialize>(
-    obj: &T,
-    api_version: &str,
-    kind: &str,
-) -> Result<serde_json::Value> {
-    let mut v = serde_json::to_value(obj).map_err(|source| Error::Serialize {
-        what: kind.to_owned(),
-        source,
-    })?;
-    if let serde_json::Value::Object(map) = &mut v {
-        map.insert("apiVersion".to_owned(), api_version.into());
-        map.insert("kind".to_owned(), kind.into());
-    }
-    Ok(v)
-}

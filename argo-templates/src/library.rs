@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use crate::error::{Error, Result};
 use crate::icehelper::{self, flags, verbs};
 use crate::model::{
-    labels, ArgoObject, Container, Inputs, Parameter, RetryStrategy, Template, WorkflowSpec,
+    labels, Container, CustomResource, Inputs, Parameter, RetryStrategy, Template, WorkflowSpec,
     WorkflowTemplate, ARGO_API_VERSION,
 };
 use crate::spark::CatalogSettings;
@@ -41,24 +41,16 @@ pub fn validate_table(table: &str) -> Result<()> {
     }
 }
 
-/// Checks a DNS-1123 name for Argo objects and templates.
+/// Checks a DNS-1123 label (at most 63 characters) for Argo objects and templates:
+/// [`manifest_bundle::names::dns1123_label`].
 pub fn validate_name(what: &'static str, name: &str) -> Result<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 63
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !name.starts_with('-')
-        && !name.ends_with('-');
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::InvalidName {
+    manifest_bundle::names::dns1123_label(name, manifest_bundle::names::MAX_LABEL_LEN).map_err(
+        |reason| Error::InvalidName {
             what,
             name: name.to_owned(),
-            reason: "must be at most 63 lowercase letters, digits or '-', not starting or ending with '-'",
-        })
-    }
+            reason,
+        },
+    )
 }
 
 pub(crate) fn workflow_template(
@@ -66,7 +58,7 @@ pub(crate) fn workflow_template(
     component: &str,
     spec: WorkflowSpec,
 ) -> WorkflowTemplate {
-    ArgoObject {
+    CustomResource {
         api_version: ARGO_API_VERSION.to_owned(),
         kind: "WorkflowTemplate".to_owned(),
         metadata: ObjectMeta {

@@ -11,8 +11,8 @@ use crate::library::{
     NOTIFY_TEMPLATE, SERVICE_ACCOUNT,
 };
 use crate::model::{
-    labels, ArgoObject, Arguments, CronWorkflow, CronWorkflowSpec, Dag, DagTask, Inputs, Outputs,
-    Parameter, PodGc, ResourceTemplate, Template, TemplateRef, TtlStrategy, ValueFrom,
+    labels, Arguments, CronWorkflow, CronWorkflowSpec, CustomResource, Dag, DagTask, Inputs,
+    Outputs, Parameter, PodGc, ResourceTemplate, Template, TemplateRef, TtlStrategy, ValueFrom,
     WorkflowSpec, WorkflowTemplate, WorkflowTemplateRef, ARGO_API_VERSION,
 };
 use crate::spark::{self, SparkStep};
@@ -122,7 +122,7 @@ impl CronWorkflowBuilder {
                 reason: "must not be negative",
             });
         }
-        Ok(ArgoObject {
+        Ok(CustomResource {
             api_version: ARGO_API_VERSION.to_owned(),
             kind: "CronWorkflow".to_owned(),
             metadata: ObjectMeta {

@@ -93,6 +93,16 @@ impl<S> CustomResource<S> {
     }
 }
 
+impl<S: Serialize> CustomResource<S> {
+    /// The resource as JSON.
+    pub fn to_value(&self) -> crate::Result<Value> {
+        serde_json::to_value(self).map_err(|source| crate::Error::Json {
+            context: format!("{} {}", self.kind, self.name()),
+            source,
+        })
+    }
+}
+
 /// Something built from a template that gives Kubernetes objects: every built thing of
 /// spark-templates, strimzi-templates and argo-templates implements it.
 ///

@@ -14,9 +14,9 @@ use serde::Serialize;
 use crate::catalog::{Contribution, IcebergCatalog, S3Storage};
 use crate::error::{Error, Result};
 use crate::resources::{
-    Dependencies, DriverSpec, DynamicAllocation, ExecutorSpec, MonitoringSpec, PodSpec,
-    PrometheusSpec, RestartPolicy, ScheduledSparkApplication, ScheduledSparkApplicationSpec,
-    SparkApplication, SparkApplicationSpec,
+    CustomResource, Dependencies, DriverSpec, DynamicAllocation, ExecutorSpec, MonitoringSpec,
+    PodSpec, PrometheusSpec, RestartPolicy, ScheduledSparkApplication,
+    ScheduledSparkApplicationSpec, SparkApplication, SparkApplicationSpec, API_VERSION,
 };
 use crate::versions;
 
@@ -250,23 +250,18 @@ impl SparkJob {
     }
 }
 
+/// A job name: a DNS-1123 label ([`manifest_bundle::names::dns1123_label`]) of at most 40
+/// characters (the names derived from it add suffixes), starting with a letter.
 fn validate_name(name: &str) -> Result<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 40
-        && name.starts_with(|c: char| c.is_ascii_lowercase())
-        && !name.ends_with('-')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::InvalidValue {
+    let starts_with_letter = name.starts_with(|c: char| c.is_ascii_lowercase());
+    match manifest_bundle::names::dns1123_label(name, 40) {
+        Ok(()) if starts_with_letter => Ok(()),
+        _ => Err(Error::InvalidValue {
             field: "name".into(),
             value: name.into(),
             reason: "a DNS label of at most 40 characters (a-z, 0-9, -), starting with a letter"
                 .into(),
-        })
+        }),
     }
 }
 
@@ -795,8 +790,15 @@ impl SparkJob {
         };
         let metadata = self.metadata(&self.name, template);
         let application = match &self.schedule {
-            None => Application::Once(SparkApplication::new(metadata, spec)),
-            Some(cron) => Application::Scheduled(ScheduledSparkApplication::new(
+            None => Application::Once(CustomResource::with_metadata(
+                API_VERSION,
+                "SparkApplication",
+                metadata,
+                spec,
+            )),
+            Some(cron) => Application::Scheduled(CustomResource::with_metadata(
+                API_VERSION,
+                "ScheduledSparkApplication",
                 metadata,
                 ScheduledSparkApplicationSpec {
                     schedule: cron.clone(),

@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use minijinja::{context, Environment, UndefinedBehavior};
+use minijinja::{context, Environment};
 use serde_json::Value;
 
 use crate::connect::{
@@ -71,23 +71,7 @@ const README_TEMPLATES: &[(&str, &str)] = &[
 
 fn readme_env() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
-    ENV.get_or_init(|| {
-        let mut env = Environment::new();
-        env.set_syntax(
-            minijinja::syntax::SyntaxConfig::builder()
-                .trim_blocks(true)
-                .lstrip_blocks(true)
-                .keep_trailing_newline(true)
-                .build()
-                .expect("valid syntax configuration"),
-        );
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
-        for (name, source) in README_TEMPLATES {
-            env.add_template(name, source)
-                .unwrap_or_else(|e| panic!("built-in template {name} does not parse: {e}"));
-        }
-        env
-    })
+    ENV.get_or_init(|| manifest_bundle::jinja::environment(README_TEMPLATES))
 }
 
 /// Renders the README template of base `name` (`templates/readme/<name>.md.j2`).

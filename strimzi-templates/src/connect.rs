@@ -9,10 +9,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::kafka::{with_type_meta, ClientAuth, KafkaCluster, Resources};
+use crate::kafka::{ClientAuth, KafkaCluster, Resources};
 use crate::meta::{
-    validate_label, validate_subdomain, CustomResource, CLUSTER_LABEL, PART_OF, PART_OF_LABEL,
-    STRIMZI_API_VERSION,
+    resource, to_value, validate_label, validate_subdomain, CustomResource, CLUSTER_LABEL, PART_OF,
+    PART_OF_LABEL, STRIMZI_API_VERSION,
 };
 use crate::secret::{ensure_reference, SecretKeyRef};
 use crate::topic::validate_topic_name;
@@ -311,7 +311,7 @@ fn connector(
             ensure_reference(k, s)?;
         }
     }
-    Ok(CustomResource::new(
+    Ok(resource(
         STRIMZI_API_VERSION,
         "KafkaConnector",
         name,
@@ -1058,7 +1058,7 @@ impl KafkaConnectBuilder {
             ("key.converter".to_owned(), APICURIO_AVRO_CONVERTER.into()),
             ("value.converter".to_owned(), APICURIO_AVRO_CONVERTER.into()),
         ]);
-        let connect = CustomResource::new(
+        let connect = resource(
             STRIMZI_API_VERSION,
             "KafkaConnect",
             &self.name,
@@ -1153,14 +1153,10 @@ impl ConnectCluster {
     pub fn objects(&self) -> Result<Vec<Value>> {
         let mut out = Vec::new();
         if let Some(r) = &self.secrets_role {
-            out.push(with_type_meta(r, "rbac.authorization.k8s.io/v1", "Role")?);
+            out.push(to_value("Role", r)?);
         }
         if let Some(b) = &self.secrets_role_binding {
-            out.push(with_type_meta(
-                b,
-                "rbac.authorization.k8s.io/v1",
-                "RoleBinding",
-            )?);
+            out.push(to_value("RoleBinding", b)?);
         }
         out.push(self.connect.to_value()?);
         Ok(out)

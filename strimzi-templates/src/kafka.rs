@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::meta::{
-    to_value, validate_label, CustomResource, CLUSTER_LABEL, PART_OF, PART_OF_LABEL,
+    resource, to_value, validate_label, CustomResource, CLUSTER_LABEL, PART_OF, PART_OF_LABEL,
     STRIMZI_API_VERSION,
 };
 
@@ -526,7 +526,7 @@ impl KafkaClusterBuilder {
         roles: Vec<NodeRole>,
         res: &Resources,
     ) -> KafkaNodePool {
-        CustomResource::new(
+        resource(
             STRIMZI_API_VERSION,
             "KafkaNodePool",
             name,
@@ -648,7 +648,7 @@ impl KafkaClusterBuilder {
         let operator = || OperatorSpec {
             resources: Some(self.operator_resources.to_requirements()),
         };
-        let kafka = CustomResource::new(
+        let kafka = resource(
             STRIMZI_API_VERSION,
             "Kafka",
             &self.name,
@@ -740,10 +740,7 @@ impl KafkaCluster {
     pub fn objects(&self) -> Result<Vec<Value>> {
         let mut out = Vec::new();
         if let Some(cm) = &self.metrics_config {
-            out.push(to_value(
-                "ConfigMap",
-                &with_type_meta(cm, "v1", "ConfigMap")?,
-            )?);
+            out.push(to_value("ConfigMap", cm)?);
         }
         for pool in &self.node_pools {
             out.push(pool.to_value()?);
@@ -751,20 +748,6 @@ impl KafkaCluster {
         out.push(self.kafka.to_value()?);
         Ok(out)
     }
-}
-
-/// Serialises a k8s-openapi object and adds `apiVersion`/`kind`.
-pub(crate) fn with_type_meta<T: Serialize>(
-    obj: &T,
-    api_version: &str,
-    kind: &str,
-) -> Result<Value> {
-    let mut v = to_value(kind, obj)?;
-    if let Value::Object(map) = &mut v {
-        map.insert("apiVersion".to_owned(), Value::from(api_version));
-        map.insert("kind".to_owned(), Value::from(kind));
-    }
-    Ok(v)
 }
 
 #[cfg(test)]

@@ -15,8 +15,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::kafka::{with_type_meta, ClientAuth, KafkaCluster, Resources};
-use crate::meta::{validate_label, CustomResource, PART_OF, PART_OF_LABEL};
+use crate::kafka::{ClientAuth, KafkaCluster, Resources};
+use crate::meta::{resource, to_value, validate_label, CustomResource, PART_OF, PART_OF_LABEL};
 use crate::secret::SecretKeyRef;
 
 /// API group/version of `ApicurioRegistry3` (Apicurio Registry operator 3.x).
@@ -234,7 +234,7 @@ pub fn apicurio_registry(
             }
         }
     };
-    Ok(CustomResource::new(
+    Ok(resource(
         APICURIO_API_VERSION,
         "ApicurioRegistry3",
         name,
@@ -452,8 +452,8 @@ impl ConfluentRegistry {
     /// Both objects.
     pub fn objects(&self) -> Result<Vec<Value>> {
         Ok(vec![
-            with_type_meta(&self.deployment, "apps/v1", "Deployment")?,
-            with_type_meta(&self.service, "v1", "Service")?,
+            to_value("Deployment", &self.deployment)?,
+            to_value("Service", &self.service)?,
         ])
     }
 }

@@ -6,7 +6,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::meta::{validate_subdomain, CustomResource, CLUSTER_LABEL, STRIMZI_API_VERSION};
+use crate::meta::{
+    resource, validate_subdomain, CustomResource, CLUSTER_LABEL, STRIMZI_API_VERSION,
+};
 
 /// A `KafkaTopic` custom resource.
 pub type KafkaTopic = CustomResource<KafkaTopicSpec>;
@@ -194,7 +196,7 @@ impl TopicBuilder {
         }
         let name = resource_name(&self.topic)?;
         let topic_name = (name != self.topic).then(|| self.topic.clone());
-        Ok(CustomResource::new(
+        Ok(resource(
             STRIMZI_API_VERSION,
             "KafkaTopic",
             &name,

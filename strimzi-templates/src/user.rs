@@ -4,7 +4,9 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::kafka::ClientAuth;
-use crate::meta::{validate_subdomain, CustomResource, CLUSTER_LABEL, STRIMZI_API_VERSION};
+use crate::meta::{
+    resource, validate_subdomain, CustomResource, CLUSTER_LABEL, STRIMZI_API_VERSION,
+};
 use crate::topic::validate_topic_name;
 
 /// A `KafkaUser` custom resource.
@@ -287,7 +289,7 @@ impl UserBuilder {
                 what: "KafkaUser ACLs",
             });
         }
-        Ok(CustomResource::new(
+        Ok(resource(
             STRIMZI_API_VERSION,
             "KafkaUser",
             &self.name,

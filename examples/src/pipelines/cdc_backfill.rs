@@ -18,7 +18,7 @@
 
 use anyhow::{bail, Result};
 use argo_templates::model::{
-    ArgoObject, Arguments, Parameter, WorkflowSpec, WorkflowTemplateRef, ARGO_API_VERSION,
+    Arguments, CustomResource, Parameter, WorkflowSpec, WorkflowTemplateRef, ARGO_API_VERSION,
 };
 use argo_templates::pipelines::cdc_backfill;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -94,7 +94,7 @@ pub fn overlay(from: &str) -> Result<Overlay> {
     let backfill = cdc_backfill(kafka::ICEBERG_CONNECTOR, &topic, TARGET_TABLE)?;
     o.want_bundle(&pipeline_bundle("cdc-backfill", &backfill.pipeline)?)?;
 
-    let run = ArgoObject {
+    let run = CustomResource {
         api_version: ARGO_API_VERSION.to_owned(),
         kind: "Workflow".to_owned(),
         metadata: ObjectMeta {
