@@ -564,8 +564,107 @@ impl SparkJob {
         if let Some(s3) = &self.s3 {
             s3.contribute(Some(catalog.name()), &mut contribution);
         }
+        let (mut spark_conf, driver_annotations, monitoring) =
+            self.spark_conf(std::mem::take(&mut contribution.spark_conf));
+        spark_conf.extend(req.spark_conf);
+        spark_conf.extend(self.spark_conf.clone());
+        let packages = self.packages(
+            std::mem::take(&mut contribution.packages)
+                .into_iter()
+                .chain(req.packages),
+        );
+        let (volumes, driver_mounts, executor_mounts) =
+            self.volumes(&req.extra_volumes, &req.secret_volumes);
+        let labels = self.labels(template);
+        let mut driver_env = contribution.driver_env;
+        driver_env.extend(req.driver_secret_env);
+        for (name, value) in req.driver_env {
+            driver_env.push(k8s_openapi::api::core::v1::EnvVar {
+                name,
+                value: Some(value),
+                ..Default::default()
+            });
+        }
+        let driver = DriverSpec {
+            pod: PodSpec {
+                cores: Some(self.driver_cores),
+                memory: Some(self.driver_memory.clone()),
+                labels: labels.clone(),
+                annotations: driver_annotations,
+                env: driver_env,
+                volume_mounts: driver_mounts,
+                security_context: Some(hardened_container()),
+                pod_security_context: Some(hardened_pod()),
+                service_account: Some(self.service_account_name()),
+                ..PodSpec::default()
+            },
+        };
+        let executor = ExecutorSpec {
+            instances: Some(self.executor_instances),
+            pod: PodSpec {
+                cores: Some(self.executor_cores),
+                memory: Some(self.executor_memory.clone()),
+                labels: labels.clone(),
+                env: contribution.executor_env,
+                volume_mounts: executor_mounts,
+                security_context: Some(hardened_container()),
+                pod_security_context: Some(hardened_pod()),
+                ..PodSpec::default()
+            },
+        };
+        let spec = SparkApplicationSpec {
+            type_: "Python".into(),
+            mode: Some("cluster".into()),
+            image: Some(self.image.clone()),
+            image_pull_policy: Some(self.image_pull_policy.clone()),
+            python_version: Some("3".into()),
+            spark_version: versions::SPARK_VERSION.into(),
+            main_application_file: format!("local://{JOB_CODE_DIR}/{}", req.main_file),
+            arguments: req.arguments,
+            spark_conf,
+            deps: Some(Dependencies {
+                packages,
+                ..Dependencies::default()
+            }),
+            driver,
+            executor,
+            dynamic_allocation: self.dynamic_allocation.map(|(min, max)| DynamicAllocation {
+                enabled: true,
+                initial_executors: Some(min.max(1)),
+                min_executors: Some(min),
+                max_executors: Some(max),
+                shuffle_tracking_enabled: Some(true),
+                ..DynamicAllocation::default()
+            }),
+            restart_policy: Some(self.restart_policy()),
+            time_to_live_seconds: self.time_to_live_seconds,
+            monitoring,
+            volumes,
+            ..SparkApplicationSpec::default()
+        };
+        let (service_account, role, role_binding) = self.driver_rbac(template);
+        Ok(JobBundle {
+            template,
+            application: self.application(template, spec),
+            service_account,
+            role,
+            role_binding,
+            config_maps: req.config_maps,
+            readme: String::new(),
+        })
+    }
 
-        let mut spark_conf = contribution.spark_conf;
+    /// The Iceberg and monitoring Spark settings on top of `spark_conf` (the catalog's and S3's),
+    /// with the driver's annotations and the operator's monitoring spec.
+    fn spark_conf(
+        &self,
+        spark_conf: BTreeMap<String, String>,
+    ) -> (
+        BTreeMap<String, String>,
+        BTreeMap<String, String>,
+        Option<MonitoringSpec>,
+    ) {
+        let mut spark_conf = spark_conf;
         spark_conf.insert(
             "spark.sql.extensions".into(),
             "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions".into(),
@@ -608,24 +707,29 @@ impl SparkJob {
             }
             None => {}
         }
-        spark_conf.extend(req.spark_conf);
-        spark_conf.extend(self.spark_conf.clone());
+        (spark_conf, driver_annotations, monitoring)
+    }
 
+    /// The Iceberg runtime and AWS bundle, then `more` and the job's own packages, without repeats.
+    fn packages(&self, more: impl Iterator<Item = String>) -> Vec<String> {
         let mut packages = vec![
             versions::iceberg_spark_runtime(),
             versions::iceberg_aws_bundle(),
         ];
-        for p in contribution
-            .packages
-            .into_iter()
-            .chain(req.packages)
-            .chain(self.packages.clone())
-        {
+        for p in more.chain(self.packages.clone()) {
             if !packages.contains(&p) {
                 packages.push(p);
             }
         }
+        packages
+    }
 
+    /// The pod volumes (job code, extra ConfigMaps, Secrets) and the driver's and executors' mounts.
+    fn volumes(
+        &self,
+        extra_volumes: &[ExtraVolume],
+        secret_volumes: &[SecretVolume],
+    ) -> (Vec<Volume>, Vec<VolumeMount>, Vec<VolumeMount>) {
         let code_cm = self.code_config_map_name();
         let mut volumes = vec![Volume {
             name: "job-code".into(),
@@ -641,7 +745,7 @@ impl SparkJob {
             read_only: Some(true),
             ..VolumeMount::default()
         }];
-        for (i, (cm, path, items)) in req.extra_volumes.iter().enumerate() {
+        for (i, (cm, path, items)) in extra_volumes.iter().enumerate() {
             let name = format!("job-files-{i}");
             volumes.push(Volume {
                 name: name.clone(),
@@ -670,7 +774,7 @@ impl SparkJob {
         }
 
         let mut executor_mounts = Vec::new();
-        for sv in &req.secret_volumes {
+        for sv in secret_volumes {
             volumes.push(Volume {
                 name: sv.volume.clone(),
                 secret: Some(k8s_openapi::api::core::v1::SecretVolumeSource {
@@ -698,45 +802,12 @@ impl SparkJob {
             driver_mounts.push(mount.clone());
             executor_mounts.push(mount);
         }
+        (volumes, driver_mounts, executor_mounts)
+    }
 
-        let labels = self.labels(template);
-        let mut driver_env = contribution.driver_env;
-        driver_env.extend(req.driver_secret_env);
-        for (name, value) in req.driver_env {
-            driver_env.push(k8s_openapi::api::core::v1::EnvVar {
-                name,
-                value: Some(value),
-                ..Default::default()
-            });
-        }
-        let driver = DriverSpec {
-            pod: PodSpec {
-                cores: Some(self.driver_cores),
-                memory: Some(self.driver_memory.clone()),
-                labels: labels.clone(),
-                annotations: driver_annotations,
-                env: driver_env,
-                volume_mounts: driver_mounts,
-                security_context: Some(hardened_container()),
-                pod_security_context: Some(hardened_pod()),
-                service_account: Some(self.service_account_name()),
-                ..PodSpec::default()
-            },
-        };
-        let executor = ExecutorSpec {
-            instances: Some(self.executor_instances),
-            pod: PodSpec {
-                cores: Some(self.executor_cores),
-                memory: Some(self.executor_memory.clone()),
-                labels: labels.clone(),
-                env: contribution.executor_env,
-                volume_mounts: executor_mounts,
-                security_context: Some(hardened_container()),
-                pod_security_context: Some(hardened_pod()),
-                ..PodSpec::default()
-            },
-        };
-        let restart_policy = Some(match self.restart {
+    /// The operator's restart policy for the job's [`Restart`].
+    fn restart_policy(&self) -> RestartPolicy {
+        match self.restart {
             Restart::Never => RestartPolicy {
                 type_: "Never".into(),
                 ..RestartPolicy::default()
@@ -757,39 +828,13 @@ impl SparkJob {
                 on_submission_failure_retry_interval: Some(interval_seconds),
                 ..RestartPolicy::default()
             },
-        });
-        let spec = SparkApplicationSpec {
-            type_: "Python".into(),
-            mode: Some("cluster".into()),
-            image: Some(self.image.clone()),
-            image_pull_policy: Some(self.image_pull_policy.clone()),
-            python_version: Some("3".into()),
-            spark_version: versions::SPARK_VERSION.into(),
-            main_application_file: format!("local://{JOB_CODE_DIR}/{}", req.main_file),
-            arguments: req.arguments,
-            spark_conf,
-            deps: Some(Dependencies {
-                packages,
-                ..Dependencies::default()
-            }),
-            driver,
-            executor,
-            dynamic_allocation: self.dynamic_allocation.map(|(min, max)| DynamicAllocation {
-                enabled: true,
-                initial_executors: Some(min.max(1)),
-                min_executors: Some(min),
-                max_executors: Some(max),
-                shuffle_tracking_enabled: Some(true),
-                ..DynamicAllocation::default()
-            }),
-            restart_policy,
-            time_to_live_seconds: self.time_to_live_seconds,
-            monitoring,
-            volumes,
-            ..SparkApplicationSpec::default()
-        };
+        }
+    }
+
+    /// The `SparkApplication`, or the `ScheduledSparkApplication` when the job has a schedule.
+    fn application(&self, template: &'static str, spec: SparkApplicationSpec) -> Application {
         let metadata = self.metadata(&self.name, template);
-        let application = match &self.schedule {
+        match &self.schedule {
             None => Application::Once(CustomResource::with_metadata(
                 API_VERSION,
                 "SparkApplication",
@@ -811,8 +856,11 @@ impl SparkJob {
                     extra: BTreeMap::new(),
                 },
             )),
-        };
+        }
+    }
 
+    /// The driver's ServiceAccount, and the Role and RoleBinding that let it manage its executors.
+    fn driver_rbac(&self, template: &'static str) -> (ServiceAccount, Role, RoleBinding) {
         let sa_name = self.service_account_name();
         let service_account = ServiceAccount {
             metadata: self.metadata(&sa_name, template),
@@ -856,15 +904,7 @@ impl SparkJob {
                 ..Subject::default()
             }]),
         };
-        Ok(JobBundle {
-            template,
-            application,
-            service_account,
-            role,
-            role_binding,
-            config_maps: req.config_maps,
-            readme: String::new(),
-        })
+        (service_account, role, role_binding)
     }
 }
 

@@ -290,69 +290,7 @@ impl ConfluentRegistry {
             (PART_OF_LABEL.to_owned(), PART_OF.to_owned()),
         ]);
         let ca = cluster.cluster_ca_secret();
-        let plain = |n: &str, v: &str| EnvVar {
-            name: n.to_owned(),
-            value: Some(v.to_owned()),
-            ..EnvVar::default()
-        };
-        let secret = |n: &str, secret: &str, key: &str| EnvVar {
-            name: n.to_owned(),
-            value_from: Some(EnvVarSource {
-                secret_key_ref: Some(SecretKeySelector {
-                    name: secret.to_owned(),
-                    key: key.to_owned(),
-                    ..SecretKeySelector::default()
-                }),
-                ..EnvVarSource::default()
-            }),
-            ..EnvVar::default()
-        };
-        let env = vec![
-            EnvVar {
-                name: "SCHEMA_REGISTRY_HOST_NAME".to_owned(),
-                value_from: Some(EnvVarSource {
-                    field_ref: Some(ObjectFieldSelector {
-                        field_path: "status.podIP".to_owned(),
-                        ..ObjectFieldSelector::default()
-                    }),
-                    ..EnvVarSource::default()
-                }),
-                ..EnvVar::default()
-            },
-            plain("SCHEMA_REGISTRY_LISTENERS", "http://0.0.0.0:8081"),
-            plain(
-                "SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS",
-                &format!("SSL://{}", cluster.bootstrap_servers()),
-            ),
-            plain("SCHEMA_REGISTRY_KAFKASTORE_SECURITY_PROTOCOL", "SSL"),
-            plain("SCHEMA_REGISTRY_KAFKASTORE_TOPIC", CONFLUENT_TOPIC),
-            plain("SCHEMA_REGISTRY_KAFKASTORE_GROUP_ID", name),
-            plain(
-                "SCHEMA_REGISTRY_KAFKASTORE_SSL_TRUSTSTORE_LOCATION",
-                "/etc/kafka-ca/ca.p12",
-            ),
-            plain("SCHEMA_REGISTRY_KAFKASTORE_SSL_TRUSTSTORE_TYPE", "PKCS12"),
-            secret(
-                "SCHEMA_REGISTRY_KAFKASTORE_SSL_TRUSTSTORE_PASSWORD",
-                &ca,
-                "ca.password",
-            ),
-            plain(
-                "SCHEMA_REGISTRY_KAFKASTORE_SSL_KEYSTORE_LOCATION",
-                "/etc/kafka-user/user.p12",
-            ),
-            plain("SCHEMA_REGISTRY_KAFKASTORE_SSL_KEYSTORE_TYPE", "PKCS12"),
-            secret(
-                "SCHEMA_REGISTRY_KAFKASTORE_SSL_KEYSTORE_PASSWORD",
-                user,
-                "user.password",
-            ),
-            secret(
-                "SCHEMA_REGISTRY_KAFKASTORE_SSL_KEY_PASSWORD",
-                user,
-                "user.password",
-            ),
-        ];
+        let env = confluent_env(name, cluster, user, &ca);
         let volume = |vname: &str, secret: &str| Volume {
             name: vname.to_owned(),
             secret: Some(SecretVolumeSource {
@@ -425,24 +363,7 @@ impl ConfluentRegistry {
             }),
             ..Deployment::default()
         };
-        let service = Service {
-            metadata: ObjectMeta {
-                name: Some(name.to_owned()),
-                labels: Some(labels.clone()),
-                ..ObjectMeta::default()
-            },
-            spec: Some(ServiceSpec {
-                selector: Some(labels),
-                ports: Some(vec![ServicePort {
-                    name: Some("http".to_owned()),
-                    port: 8081,
-                    target_port: Some(IntOrString::String("http".to_owned())),
-                    ..ServicePort::default()
-                }]),
-                ..ServiceSpec::default()
-            }),
-            ..Service::default()
-        };
+        let service = confluent_service(name, labels);
         Ok(Self {
             deployment,
             service,
@@ -455,6 +376,95 @@ impl ConfluentRegistry {
             to_value("Deployment", &self.deployment)?,
             to_value("Service", &self.service)?,
         ])
+    }
+}
+
+/// The Confluent Schema Registry container's environment: Kafka store over mTLS as `user`.
+fn confluent_env(name: &str, cluster: &KafkaCluster, user: &str, ca: &str) -> Vec<EnvVar> {
+    let plain = |n: &str, v: &str| EnvVar {
+        name: n.to_owned(),
+        value: Some(v.to_owned()),
+        ..EnvVar::default()
+    };
+    let secret = |n: &str, secret: &str, key: &str| EnvVar {
+        name: n.to_owned(),
+        value_from: Some(EnvVarSource {
+            secret_key_ref: Some(SecretKeySelector {
+                name: secret.to_owned(),
+                key: key.to_owned(),
+                ..SecretKeySelector::default()
+            }),
+            ..EnvVarSource::default()
+        }),
+        ..EnvVar::default()
+    };
+    vec![
+        EnvVar {
+            name: "SCHEMA_REGISTRY_HOST_NAME".to_owned(),
+            value_from: Some(EnvVarSource {
+                field_ref: Some(ObjectFieldSelector {
+                    field_path: "status.podIP".to_owned(),
+                    ..ObjectFieldSelector::default()
+                }),
+                ..EnvVarSource::default()
+            }),
+            ..EnvVar::default()
+        },
+        plain("SCHEMA_REGISTRY_LISTENERS", "http://0.0.0.0:8081"),
+        plain(
+            "SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS",
+            &format!("SSL://{}", cluster.bootstrap_servers()),
+        ),
+        plain("SCHEMA_REGISTRY_KAFKASTORE_SECURITY_PROTOCOL", "SSL"),
+        plain("SCHEMA_REGISTRY_KAFKASTORE_TOPIC", CONFLUENT_TOPIC),
+        plain("SCHEMA_REGISTRY_KAFKASTORE_GROUP_ID", name),
+        plain(
+            "SCHEMA_REGISTRY_KAFKASTORE_SSL_TRUSTSTORE_LOCATION",
+            "/etc/kafka-ca/ca.p12",
+        ),
+        plain("SCHEMA_REGISTRY_KAFKASTORE_SSL_TRUSTSTORE_TYPE", "PKCS12"),
+        secret(
+            "SCHEMA_REGISTRY_KAFKASTORE_SSL_TRUSTSTORE_PASSWORD",
+            ca,
+            "ca.password",
+        ),
+        plain(
+            "SCHEMA_REGISTRY_KAFKASTORE_SSL_KEYSTORE_LOCATION",
+            "/etc/kafka-user/user.p12",
+        ),
+        plain("SCHEMA_REGISTRY_KAFKASTORE_SSL_KEYSTORE_TYPE", "PKCS12"),
+        secret(
+            "SCHEMA_REGISTRY_KAFKASTORE_SSL_KEYSTORE_PASSWORD",
+            user,
+            "user.password",
+        ),
+        secret(
+            "SCHEMA_REGISTRY_KAFKASTORE_SSL_KEY_PASSWORD",
+            user,
+            "user.password",
+        ),
+    ]
+}
+
+/// The Confluent Schema Registry's Service (port 8081, named `http`).
+fn confluent_service(name: &str, labels: BTreeMap<String, String>) -> Service {
+    Service {
+        metadata: ObjectMeta {
+            name: Some(name.to_owned()),
+            labels: Some(labels.clone()),
+            ..ObjectMeta::default()
+        },
+        spec: Some(ServiceSpec {
+            selector: Some(labels),
+            ports: Some(vec![ServicePort {
+                name: Some("http".to_owned()),
+                port: 8081,
+                target_port: Some(IntOrString::String("http".to_owned())),
+                ..ServicePort::default()
+            }]),
+            ..ServiceSpec::default()
+        }),
+        ..Service::default()
     }
 }
 
