@@ -4,9 +4,9 @@
 //! (v4 `schedules` list, `concurrencyPolicy: Forbid`).
 //!
 //! ```no_run
-//! use argo_templates::pipelines::{iceberg_maintenance, CronWorkflowBuilder};
+//! use argo_templates::pipelines::{CronWorkflowBuilder, IcebergMaintenanceBuilder};
 //!
-//! let template = iceberg_maintenance(&["raw.orders"])?;
+//! let pipeline = IcebergMaintenanceBuilder::new(["raw.orders"]).build()?;
 //! let cron = CronWorkflowBuilder::new("iceberg-maintenance", "iceberg-maintenance")
 //!     .schedule("30 3 * * *")
 //!     .build()?;

@@ -106,8 +106,17 @@ impl<S: Serialize> CustomResource<S> {
 /// Something built from a template that gives Kubernetes objects: every built thing of
 /// spark-templates, strimzi-templates and argo-templates implements it.
 ///
-/// Implementors write [`Objects::push_into`]; [`Objects::objects`] and [`Objects::to_bundle`]
-/// follow from it.
+/// Implementors write [`Objects::push_into`]; [`Objects::objects`] follows from it.
+///
+/// ```
+/// use manifest_bundle::{Bundle, CustomResource, Objects};
+///
+/// let topic = CustomResource::new("kafka.strimzi.io/v1", "KafkaTopic", "orders", serde_json::json!({}));
+/// let mut base = Bundle::new("topics");
+/// topic.push_into(&mut base)?;
+/// assert_eq!(topic.objects()?[0]["kind"], "KafkaTopic");
+/// # Ok::<(), manifest_bundle::Error>(())
+/// ```
 pub trait Objects {
     /// The implementing crate's error (which converts this crate's errors).
     type Error: From<crate::Error>;
@@ -121,11 +130,13 @@ pub trait Objects {
         self.push_into(&mut bundle)?;
         Ok(bundle.all_objects())
     }
+}
 
-    /// A bundle named `name` holding the objects.
-    fn to_bundle(&self, name: &str) -> Result<Bundle, Self::Error> {
-        let mut bundle = Bundle::new(name);
-        self.push_into(&mut bundle)?;
-        Ok(bundle)
+impl<S: Serialize> Objects for CustomResource<S> {
+    type Error = crate::Error;
+
+    fn push_into(&self, bundle: &mut Bundle) -> crate::Result<()> {
+        bundle.push(self)?;
+        Ok(())
     }
 }

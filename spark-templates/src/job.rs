@@ -8,7 +8,7 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use manifest_bundle::{Bundle, ConfigMapFiles};
+use manifest_bundle::{Bundle, ConfigMapFiles, Objects};
 use serde::Serialize;
 
 use crate::catalog::{Contribution, IcebergCatalog, S3Storage};
@@ -469,7 +469,7 @@ pub struct JobBundle {
 }
 
 impl JobBundle {
-    /// The Kustomize base.
+    /// The Kustomize base: the objects ([`Objects::push_into`]), a header and the README.
     pub fn to_bundle(&self) -> Result<Bundle> {
         let mut b = Bundle::new(self.template)
             .with_header(format!(
@@ -477,14 +477,24 @@ impl JobBundle {
                 self.template
             ))
             .with_readme(self.readme.clone());
-        b.push(&self.service_account)?;
-        b.push(&self.role)?;
-        b.push(&self.role_binding)?;
-        b.push(&self.application)?;
-        for cm in &self.config_maps {
-            b.push_config_map(cm.clone())?;
-        }
+        self.push_into(&mut b)?;
         Ok(b)
+    }
+}
+
+impl Objects for JobBundle {
+    type Error = Error;
+
+    /// The driver's ServiceAccount, Role and RoleBinding, the application, then the code ConfigMaps.
+    fn push_into(&self, bundle: &mut Bundle) -> Result<()> {
+        bundle.push(&self.service_account)?;
+        bundle.push(&self.role)?;
+        bundle.push(&self.role_binding)?;
+        bundle.push(&self.application)?;
+        for cm in &self.config_maps {
+            bundle.push_config_map(cm.clone())?;
+        }
+        Ok(())
     }
 }
 

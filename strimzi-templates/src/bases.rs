@@ -1,6 +1,7 @@
 //! The committed Kustomize bases under `strimzi-templates/bases/`, built from the typed builders
 //! with the defaults documented in each base's README.
 
+use manifest_bundle::Objects;
 use std::sync::OnceLock;
 
 use minijinja::{context, Environment};

@@ -1,5 +1,6 @@
 //! `Kafka` and `KafkaNodePool` for a small KRaft cluster.
 
+use manifest_bundle::{Bundle, Objects};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
@@ -12,7 +13,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::meta::{
-    resource, to_value, validate_label, CustomResource, CLUSTER_LABEL, PART_OF, PART_OF_LABEL,
+    resource, validate_label, CustomResource, CLUSTER_LABEL, PART_OF, PART_OF_LABEL,
     STRIMZI_API_VERSION,
 };
 
@@ -735,18 +736,21 @@ impl KafkaCluster {
             .as_ref()
             .map_or(ClientAuth::Tls, |a| a.type_)
     }
+}
 
-    /// All objects, in a stable order.
-    pub fn objects(&self) -> Result<Vec<Value>> {
-        let mut out = Vec::new();
+impl Objects for KafkaCluster {
+    type Error = Error;
+
+    /// The metrics ConfigMap (if any), the node pools, then the `Kafka`.
+    fn push_into(&self, bundle: &mut Bundle) -> Result<()> {
         if let Some(cm) = &self.metrics_config {
-            out.push(to_value("ConfigMap", cm)?);
+            bundle.push(cm)?;
         }
         for pool in &self.node_pools {
-            out.push(pool.to_value()?);
+            bundle.push(pool)?;
         }
-        out.push(self.kafka.to_value()?);
-        Ok(out)
+        bundle.push(&self.kafka)?;
+        Ok(())
     }
 }
 

@@ -1,7 +1,6 @@
 //! Object metadata, name validation and the custom-resource envelope ([`manifest_bundle::CustomResource`]).
 
 use manifest_bundle::names;
-use serde::Serialize;
 
 use crate::error::{Error, Result};
 
@@ -19,14 +18,6 @@ pub use manifest_bundle::CustomResource;
 /// A custom resource named `name` with the [`PART_OF_LABEL`] every rendered object carries.
 pub fn resource<S>(api_version: &str, kind: &str, name: &str, spec: S) -> CustomResource<S> {
     CustomResource::new(api_version, kind, name, spec).with_label(PART_OF_LABEL, PART_OF)
-}
-
-/// Serialises any object into a JSON value, naming it in the error.
-pub fn to_value<T: Serialize>(what: &str, object: &T) -> Result<serde_json::Value> {
-    serde_json::to_value(object).map_err(|source| Error::Serialize {
-        what: what.to_owned(),
-        source,
-    })
 }
 
 /// Checks a DNS-1123 subdomain name (most object names): [`manifest_bundle::names::dns1123_subdomain`].

@@ -1,6 +1,7 @@
 //! Schema registry: Apicurio Registry 3 (`ApicurioRegistry3`, default) or Confluent Schema
 //! Registry as a plain Deployment + Service.
 
+use manifest_bundle::{Bundle, Objects};
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
@@ -12,11 +13,10 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::kafka::{ClientAuth, KafkaCluster, Resources};
-use crate::meta::{resource, to_value, validate_label, CustomResource, PART_OF, PART_OF_LABEL};
+use crate::meta::{resource, validate_label, CustomResource, PART_OF, PART_OF_LABEL};
 use crate::secret::SecretKeyRef;
 
 /// API group/version of `ApicurioRegistry3` (Apicurio Registry operator 3.x).
@@ -369,13 +369,16 @@ impl ConfluentRegistry {
             service,
         })
     }
+}
 
-    /// Both objects.
-    pub fn objects(&self) -> Result<Vec<Value>> {
-        Ok(vec![
-            to_value("Deployment", &self.deployment)?,
-            to_value("Service", &self.service)?,
-        ])
+impl Objects for ConfluentRegistry {
+    type Error = Error;
+
+    /// The Deployment, then the Service.
+    fn push_into(&self, bundle: &mut Bundle) -> Result<()> {
+        bundle.push(&self.deployment)?;
+        bundle.push(&self.service)?;
+        Ok(())
     }
 }
 

@@ -1,5 +1,6 @@
 //! The Kafka Connect workers: `KafkaConnect.spec`, its plugin build and [`KafkaConnectBuilder`].
 
+use manifest_bundle::{Bundle, Objects};
 use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
@@ -10,7 +11,7 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::kafka::{ClientAuth, KafkaCluster, Resources};
 use crate::meta::{
-    resource, to_value, validate_label, validate_subdomain, CustomResource, CLUSTER_LABEL, PART_OF,
+    resource, validate_label, validate_subdomain, CustomResource, CLUSTER_LABEL, PART_OF,
     PART_OF_LABEL, STRIMZI_API_VERSION,
 };
 
@@ -472,17 +473,18 @@ pub struct ConnectCluster {
     pub secrets_role_binding: Option<RoleBinding>,
 }
 
-impl ConnectCluster {
-    /// All objects, in a stable order.
-    pub fn objects(&self) -> Result<Vec<Value>> {
-        let mut out = Vec::new();
+impl Objects for ConnectCluster {
+    type Error = Error;
+
+    /// The Secrets Role and RoleBinding (if any), then the `KafkaConnect`.
+    fn push_into(&self, bundle: &mut Bundle) -> Result<()> {
         if let Some(r) = &self.secrets_role {
-            out.push(to_value("Role", r)?);
+            bundle.push(r)?;
         }
         if let Some(b) = &self.secrets_role_binding {
-            out.push(to_value("RoleBinding", b)?);
+            bundle.push(b)?;
         }
-        out.push(self.connect.to_value()?);
-        Ok(out)
+        bundle.push(&self.connect)?;
+        Ok(())
     }
 }
