@@ -50,10 +50,10 @@ pub struct CronWorkflowBuilder {
 
 impl CronWorkflowBuilder {
     /// Defaults: `Etc/UTC`, `Forbid`, 1h starting deadline, keep 3 successful and 5 failed runs.
-    pub fn new(name: &str, workflow_template: &str) -> Self {
+    pub fn new(name: impl Into<String>, workflow_template: impl Into<String>) -> Self {
         Self {
-            name: name.to_owned(),
-            template: workflow_template.to_owned(),
+            name: name.into(),
+            template: workflow_template.into(),
             schedules: Vec::new(),
             timezone: "Etc/UTC".to_owned(),
             starting_deadline_seconds: 3600,
@@ -64,14 +64,14 @@ impl CronWorkflowBuilder {
     }
 
     /// Adds a cron schedule (several are allowed).
-    pub fn schedule(mut self, expr: &str) -> Self {
-        self.schedules.push(expr.to_owned());
+    pub fn schedule(mut self, expr: impl Into<String>) -> Self {
+        self.schedules.push(expr.into());
         self
     }
 
     /// IANA timezone of the schedules.
-    pub fn timezone(mut self, tz: &str) -> Self {
-        self.timezone = tz.to_owned();
+    pub fn timezone(mut self, tz: impl Into<String>) -> Self {
+        self.timezone = tz.into();
         self
     }
 
@@ -89,8 +89,9 @@ impl CronWorkflowBuilder {
     }
 
     /// A workflow argument.
-    pub fn argument(mut self, name: &str, value: &str) -> Self {
-        self.arguments.push(Parameter::value(name, value));
+    pub fn argument(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        self.arguments
+            .push(Parameter::value(name.as_ref(), value.as_ref()));
         self
     }
 

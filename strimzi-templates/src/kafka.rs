@@ -431,9 +431,9 @@ pub struct KafkaClusterBuilder {
 impl KafkaClusterBuilder {
     /// Defaults: 3 controllers + 3 brokers, internal TLS listener `tls` on 9093 with
     /// mutual TLS client authentication, replication factor 3, `min.insync.replicas` 2, 100Gi volumes, metrics on.
-    pub fn new(name: &str) -> Self {
+    pub fn new(name: impl Into<String>) -> Self {
         Self {
-            name: name.to_owned(),
+            name: name.into(),
             version: None,
             topology: Topology::Dedicated {
                 controllers: 3,
@@ -457,8 +457,8 @@ impl KafkaClusterBuilder {
     }
 
     /// Pins the Kafka version (default: the operator's default).
-    pub fn version(mut self, version: &str) -> Self {
-        self.version = Some(version.to_owned());
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        self.version = Some(version.into());
         self
     }
 
@@ -469,8 +469,8 @@ impl KafkaClusterBuilder {
     }
 
     /// The client listener: name, port and type (`internal` by default).
-    pub fn listener(mut self, name: &str, port: u16, type_: ListenerType) -> Self {
-        self.listener_name = name.to_owned();
+    pub fn listener(mut self, name: impl Into<String>, port: u16, type_: ListenerType) -> Self {
+        self.listener_name = name.into();
         self.listener_port = port;
         self.listener_type = type_;
         self
@@ -490,8 +490,8 @@ impl KafkaClusterBuilder {
     }
 
     /// Volume size and storage class of every node.
-    pub fn storage(mut self, size: &str, class: Option<&str>) -> Self {
-        self.storage_size = size.to_owned();
+    pub fn storage(mut self, size: impl Into<String>, class: Option<&str>) -> Self {
+        self.storage_size = size.into();
         self.storage_class = class.map(str::to_owned);
         self
     }

@@ -140,10 +140,10 @@ pub struct UserBuilder {
 
 impl UserBuilder {
     /// A user of `cluster` with no permissions yet.
-    pub fn new(cluster: &str, name: &str, auth: ClientAuth) -> Self {
+    pub fn new(cluster: impl Into<String>, name: impl Into<String>, auth: ClientAuth) -> Self {
         Self {
-            cluster: cluster.to_owned(),
-            name: name.to_owned(),
+            cluster: cluster.into(),
+            name: name.into(),
             auth,
             acls: Vec::new(),
             errors: Vec::new(),
@@ -174,38 +174,46 @@ impl UserBuilder {
     }
 
     /// Consume `topics` as consumer group `group`: Read+Describe on each topic, Read on the group.
-    pub fn consumer_group(mut self, group: &str, topics: &[&str]) -> Self {
+    pub fn consumer_group(
+        mut self,
+        group: impl AsRef<str>,
+        topics: impl IntoIterator<Item = impl AsRef<str>>,
+    ) -> Self {
         for t in topics {
             self.topic(
-                t,
+                t.as_ref(),
                 PatternType::Literal,
                 &[Operation::Read, Operation::Describe],
             );
         }
-        self.group(group, PatternType::Literal);
+        self.group(group.as_ref(), PatternType::Literal);
         self
     }
 
     /// Consume `topics` with consumer groups named `prefix...`: Read+Describe on each topic, Read on
     /// the groups by prefix. For clients that generate their group ids, such as Spark's Kafka
     /// source (`groupIdPrefix`).
-    pub fn consumer_group_prefix(mut self, prefix: &str, topics: &[&str]) -> Self {
+    pub fn consumer_group_prefix(
+        mut self,
+        prefix: impl AsRef<str>,
+        topics: impl IntoIterator<Item = impl AsRef<str>>,
+    ) -> Self {
         for t in topics {
             self.topic(
-                t,
+                t.as_ref(),
                 PatternType::Literal,
                 &[Operation::Read, Operation::Describe],
             );
         }
-        self.group(prefix, PatternType::Prefix);
+        self.group(prefix.as_ref(), PatternType::Prefix);
         self
     }
 
     /// Produce to `topics`: Write+Describe.
-    pub fn producer(mut self, topics: &[&str]) -> Self {
+    pub fn producer(mut self, topics: impl IntoIterator<Item = impl AsRef<str>>) -> Self {
         for t in topics {
             self.topic(
-                t,
+                t.as_ref(),
                 PatternType::Literal,
                 &[Operation::Write, Operation::Describe],
             );
@@ -215,7 +223,7 @@ impl UserBuilder {
 
     /// A Kafka Connect worker: its group, and read/write on the three storage topics (which are
     /// declared as `KafkaTopic`s, so no Create is granted).
-    pub fn connect_worker(mut self, group_id: &str, storage_topics: [&str; 3]) -> Self {
+    pub fn connect_worker(mut self, group_id: impl AsRef<str>, storage_topics: [&str; 3]) -> Self {
         for t in storage_topics {
             self.topic(
                 t,
@@ -228,14 +236,14 @@ impl UserBuilder {
                 ],
             );
         }
-        self.group(group_id, PatternType::Literal);
+        self.group(group_id.as_ref(), PatternType::Literal);
         self
     }
 
     /// A source connector writing topics under `prefix` (Create, for Connect's topic creation).
-    pub fn source_connector(mut self, topic_prefix: &str) -> Self {
+    pub fn source_connector(mut self, topic_prefix: impl AsRef<str>) -> Self {
         self.topic(
-            topic_prefix,
+            topic_prefix.as_ref(),
             PatternType::Prefix,
             &[Operation::Write, Operation::Describe, Operation::Create],
         );
@@ -243,15 +251,22 @@ impl UserBuilder {
     }
 
     /// A sink connector named `connector` reading `topics` (Connect's group is `connect-<name>`).
-    pub fn sink_connector(mut self, connector: &str, topics: &[&str]) -> Self {
+    pub fn sink_connector(
+        mut self,
+        connector: impl AsRef<str>,
+        topics: impl IntoIterator<Item = impl AsRef<str>>,
+    ) -> Self {
         for t in topics {
             self.topic(
-                t,
+                t.as_ref(),
                 PatternType::Literal,
                 &[Operation::Read, Operation::Describe],
             );
         }
-        self.group(&format!("connect-{connector}"), PatternType::Literal);
+        self.group(
+            &format!("connect-{}", connector.as_ref()),
+            PatternType::Literal,
+        );
         self
     }
 
@@ -312,7 +327,7 @@ mod tests {
     #[test]
     fn consumer_gets_read_describe_only() {
         let u = UserBuilder::new("lake", "reader", ClientAuth::Tls)
-            .consumer_group("g", &["orders"])
+            .consumer_group("g", ["orders"])
             .build()
             .unwrap();
         let acls = &u.spec.authorization.acls;
@@ -329,7 +344,7 @@ mod tests {
     #[test]
     fn bad_topic_in_acl_is_error() {
         let err = UserBuilder::new("lake", "w", ClientAuth::Tls)
-            .producer(&["no spaces"])
+            .producer(["no spaces"])
             .build()
             .unwrap_err();
         assert!(matches!(err, Error::InvalidTopicName { .. }));

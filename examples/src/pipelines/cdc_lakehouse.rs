@@ -84,9 +84,9 @@ pub fn overlay() -> Result<Overlay> {
     )
     .database(SOURCE_DATABASE_HOST, 5432, "inventory")
     .credentials(secret("username")?, secret("password")?)
-    .tables(&kafka::CAPTURED_TABLES)
+    .tables(kafka::CAPTURED_TABLES)
     .snapshot_mode(SnapshotMode::Initial)
-    .registry_url(&apicurio_api_url(kafka::REGISTRY));
+    .registry_url(apicurio_api_url(kafka::REGISTRY));
     o.want(&source.build()?.to_value()?)?;
     o.delete("KafkaConnector", kafka::ICEBERG_CONNECTOR)?;
 

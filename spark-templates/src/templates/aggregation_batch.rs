@@ -70,7 +70,7 @@ impl AggregationBatch {
     }
 
     /// Validates the parameters and produces the objects.
-    pub fn build(&self) -> Result<JobBundle> {
+    pub fn build(self) -> Result<JobBundle> {
         self.job.validate(TEMPLATE)?;
         parse_table("target", &self.target)?;
         super::check_column("partition column", &self.partition_column)?;

@@ -121,7 +121,7 @@ impl DbtRunner {
     }
 
     /// Validates the parameters and produces the objects.
-    pub fn build(&self) -> Result<JobBundle> {
+    pub fn build(self) -> Result<JobBundle> {
         self.job.validate(TEMPLATE)?;
         super::check_column("schema", &self.schema)?;
         if self.args.is_empty() {

@@ -209,7 +209,7 @@ impl IcebergMaintenance {
     }
 
     /// Validates the parameters and produces the objects.
-    pub fn build(&self) -> Result<JobBundle> {
+    pub fn build(self) -> Result<JobBundle> {
         self.job.validate(TEMPLATE)?;
         if self.tables.is_empty() {
             return Err(Error::MissingParameter {

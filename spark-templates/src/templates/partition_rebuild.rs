@@ -103,7 +103,7 @@ impl PartitionRebuild {
     }
 
     /// Validates the parameters and produces the objects.
-    pub fn build(&self) -> Result<JobBundle> {
+    pub fn build(self) -> Result<JobBundle> {
         self.job.validate(TEMPLATE)?;
         parse_table("table", &self.table)?;
         super::check_column("partition column", &self.partition_column)?;

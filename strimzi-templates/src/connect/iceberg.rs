@@ -52,10 +52,10 @@ pub const ICEBERG_CONTROL_GROUP_PREFIX: &str = "cg-control";
 
 impl IcebergSinkBuilder {
     /// A sink on Connect cluster `connect`.
-    pub fn new(connect: &str, name: &str) -> Self {
+    pub fn new(connect: impl Into<String>, name: impl Into<String>) -> Self {
+        let name = name.into();
         Self {
-            connect: connect.to_owned(),
-            name: name.to_owned(),
+            connect: connect.into(),
             topics: Vec::new(),
             namespace: String::new(),
             catalog_uri: String::new(),
@@ -65,6 +65,7 @@ impl IcebergSinkBuilder {
             secret_key: None,
             control_topic: format!("{name}-control"),
             dead_letter_topic: Some(format!("{name}-dlq")),
+            name,
             commit_interval_ms: 300_000,
             tasks_max: 2,
             registry_url: String::new(),
@@ -72,15 +73,15 @@ impl IcebergSinkBuilder {
     }
 
     /// Debezium change topics to sink.
-    pub fn topics(mut self, topics: &[&str]) -> Self {
-        self.topics = topics.iter().map(|t| (*t).to_owned()).collect();
+    pub fn topics(mut self, topics: impl IntoIterator<Item = impl AsRef<str>>) -> Self {
+        self.topics = topics.into_iter().map(|t| t.as_ref().to_owned()).collect();
         self
     }
 
     /// Iceberg namespace the tables land in: topic `<prefix>.<schema>.<table>` becomes
     /// `<namespace>.<table>`.
-    pub fn namespace(mut self, namespace: &str) -> Self {
-        self.namespace = namespace.to_owned();
+    pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.namespace = namespace.into();
         self
     }
 
@@ -91,15 +92,15 @@ impl IcebergSinkBuilder {
     }
 
     /// REST catalog URI and warehouse.
-    pub fn catalog(mut self, uri: &str, warehouse: &str) -> Self {
-        self.catalog_uri = uri.to_owned();
-        self.warehouse = warehouse.to_owned();
+    pub fn catalog(mut self, uri: impl Into<String>, warehouse: impl Into<String>) -> Self {
+        self.catalog_uri = uri.into();
+        self.warehouse = warehouse.into();
         self
     }
 
     /// Custom S3 endpoint (MinIO, Ceph); enables path-style access.
-    pub fn s3_endpoint(mut self, endpoint: &str) -> Self {
-        self.s3_endpoint = Some(endpoint.to_owned());
+    pub fn s3_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.s3_endpoint = Some(endpoint.into());
         self
     }
 
@@ -115,8 +116,8 @@ impl IcebergSinkBuilder {
     }
 
     /// Control topic (one per sink connector).
-    pub fn control_topic(mut self, topic: &str) -> Self {
-        self.control_topic = topic.to_owned();
+    pub fn control_topic(mut self, topic: impl Into<String>) -> Self {
+        self.control_topic = topic.into();
         self
     }
 
@@ -139,8 +140,8 @@ impl IcebergSinkBuilder {
     }
 
     /// Apicurio Registry v3 API URL.
-    pub fn registry_url(mut self, url: &str) -> Self {
-        self.registry_url = url.to_owned();
+    pub fn registry_url(mut self, url: impl Into<String>) -> Self {
+        self.registry_url = url.into();
         self
     }
 
@@ -165,7 +166,7 @@ impl IcebergSinkBuilder {
     }
 
     /// Validates and builds.
-    pub fn build(&self) -> Result<KafkaConnector> {
+    pub fn build(self) -> Result<KafkaConnector> {
         if self.topics.is_empty() {
             return Err(Error::Empty {
                 what: "sink topics",

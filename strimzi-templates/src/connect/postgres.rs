@@ -77,11 +77,15 @@ pub struct PostgresSourceBuilder {
 
 impl PostgresSourceBuilder {
     /// A source on Connect cluster `connect`, writing topics `<topic_prefix>.<schema>.<table>`.
-    pub fn new(connect: &str, name: &str, topic_prefix: &str) -> Self {
+    pub fn new(
+        connect: impl Into<String>,
+        name: impl Into<String>,
+        topic_prefix: impl Into<String>,
+    ) -> Self {
         Self {
-            connect: connect.to_owned(),
-            name: name.to_owned(),
-            topic_prefix: topic_prefix.to_owned(),
+            connect: connect.into(),
+            name: name.into(),
+            topic_prefix: topic_prefix.into(),
             host: String::new(),
             port: 5432,
             dbname: String::new(),
@@ -97,10 +101,15 @@ impl PostgresSourceBuilder {
     }
 
     /// Database host, port and name.
-    pub fn database(mut self, host: &str, port: u16, dbname: &str) -> Self {
-        self.host = host.to_owned();
+    pub fn database(
+        mut self,
+        host: impl Into<String>,
+        port: u16,
+        dbname: impl Into<String>,
+    ) -> Self {
+        self.host = host.into();
         self.port = port;
-        self.dbname = dbname.to_owned();
+        self.dbname = dbname.into();
         self
     }
 
@@ -112,20 +121,20 @@ impl PostgresSourceBuilder {
     }
 
     /// `schema.table` entries for `table.include.list`.
-    pub fn tables(mut self, tables: &[&str]) -> Self {
-        self.tables = tables.iter().map(|t| (*t).to_owned()).collect();
+    pub fn tables(mut self, tables: impl IntoIterator<Item = impl AsRef<str>>) -> Self {
+        self.tables = tables.into_iter().map(|t| t.as_ref().to_owned()).collect();
         self
     }
 
     /// Replication slot name (default: `<topic_prefix>` with `-`/`.` → `_`).
-    pub fn slot(mut self, slot: &str) -> Self {
-        self.slot = Some(slot.to_owned());
+    pub fn slot(mut self, slot: impl Into<String>) -> Self {
+        self.slot = Some(slot.into());
         self
     }
 
     /// Publication name (default: `<slot>_pub`).
-    pub fn publication(mut self, publication: &str) -> Self {
-        self.publication = Some(publication.to_owned());
+    pub fn publication(mut self, publication: impl Into<String>) -> Self {
+        self.publication = Some(publication.into());
         self
     }
 
@@ -142,8 +151,8 @@ impl PostgresSourceBuilder {
     }
 
     /// Apicurio Registry v3 API URL for the converters.
-    pub fn registry_url(mut self, url: &str) -> Self {
-        self.registry_url = url.to_owned();
+    pub fn registry_url(mut self, url: impl Into<String>) -> Self {
+        self.registry_url = url.into();
         self
     }
 
@@ -158,7 +167,7 @@ impl PostgresSourceBuilder {
     }
 
     /// Validates and builds.
-    pub fn build(&self) -> Result<KafkaConnector> {
+    pub fn build(self) -> Result<KafkaConnector> {
         validate_topic_name(&self.topic_prefix)?;
         for (what, v) in [
             ("database host", &self.host),

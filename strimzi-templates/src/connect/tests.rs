@@ -32,7 +32,7 @@ fn zero_connect_replicas_rejected() {
 fn connect_v1_fields_are_top_level() {
     let c = KafkaConnectBuilder::new("cdc", &cluster(), "kafka")
         .image("x/y:1")
-        .readable_secrets(&["pg"])
+        .readable_secrets(["pg"])
         .build()
         .unwrap();
     let v = c.connect.to_value().unwrap();
@@ -82,7 +82,7 @@ fn postgres_source_requires_schema_table() {
             SecretKeyRef::new("kafka", "pg", "password").unwrap(),
         )
         .registry_url("http://r")
-        .tables(&["orders"])
+        .tables(["orders"])
         .build()
         .unwrap_err();
     assert!(matches!(

@@ -260,10 +260,14 @@ pub struct KafkaConnectBuilder {
 
 impl KafkaConnectBuilder {
     /// A Connect cluster `name` in `namespace` talking to `cluster` as `KafkaUser` `name`.
-    pub fn new(name: &str, cluster: &KafkaCluster, namespace: &str) -> Self {
+    pub fn new(
+        name: impl Into<String>,
+        cluster: &KafkaCluster,
+        namespace: impl Into<String>,
+    ) -> Self {
         Self {
-            name: name.to_owned(),
-            namespace: namespace.to_owned(),
+            name: name.into(),
+            namespace: namespace.into(),
             cluster: cluster.name().to_owned(),
             bootstrap: cluster.bootstrap_servers(),
             ca_secret: cluster.cluster_ca_secret(),
@@ -288,14 +292,14 @@ impl KafkaConnectBuilder {
     }
 
     /// Output image of the plugin build.
-    pub fn image(mut self, image: &str) -> Self {
-        self.image = image.to_owned();
+    pub fn image(mut self, image: impl Into<String>) -> Self {
+        self.image = image.into();
         self
     }
 
     /// Secret (name) with registry push credentials.
-    pub fn push_secret(mut self, secret: &str) -> Self {
-        self.push_secret = Some(secret.to_owned());
+    pub fn push_secret(mut self, secret: impl Into<String>) -> Self {
+        self.push_secret = Some(secret.into());
         self
     }
 
@@ -306,8 +310,9 @@ impl KafkaConnectBuilder {
     }
 
     /// Secrets the config provider may read (a Role with `get` on exactly these names).
-    pub fn readable_secrets(mut self, names: &[&str]) -> Self {
-        self.secrets.extend(names.iter().map(|s| (*s).to_owned()));
+    pub fn readable_secrets(mut self, names: impl IntoIterator<Item = impl AsRef<str>>) -> Self {
+        self.secrets
+            .extend(names.into_iter().map(|s| s.as_ref().to_owned()));
         self
     }
 
@@ -332,7 +337,7 @@ impl KafkaConnectBuilder {
     }
 
     /// Validates and builds the `KafkaConnect` and the Role/RoleBinding for the config provider.
-    pub fn build(&self) -> Result<ConnectCluster> {
+    pub fn build(self) -> Result<ConnectCluster> {
         validate_label("KafkaConnect", &self.name, 40)?;
         validate_subdomain("namespace", &self.namespace)?;
         if self.replicas == 0 {

@@ -194,7 +194,7 @@ impl CdcToIceberg {
     }
 
     /// Validates the parameters and produces the objects.
-    pub fn build(&self) -> Result<JobBundle> {
+    pub fn build(self) -> Result<JobBundle> {
         let (namespace, checkpoint) = self.validate()?;
         let replay = match &self.replay {
             Some(r) => Some(self.validate_replay(r, &checkpoint)?),
