@@ -3,6 +3,25 @@
 //! spark-templates, icehelper table maintenance, CDC backfill) and CronWorkflows that schedule them
 //! (v4 `schedules` list, `concurrencyPolicy: Forbid`).
 //!
+//! ## Builders
+//!
+//! Every builder of this crate has one shape, the same as in spark-templates and strimzi-templates:
+//!
+//! - `XBuilder::new(required…)` takes what the object cannot exist without; everything else has a
+//!   documented default.
+//! - Setters take `impl Into<String>` (or the value's own type), lists any iterable of string-likes
+//!   (`impl IntoIterator<Item = impl AsRef<str>>`), and return `Self`.
+//! - `build(self) -> Result<X>` validates the whole configuration and returns a typed [`Error`].
+//! - What it builds implements [`manifest_bundle::Objects`]: `push_into(&mut bundle)` adds its
+//!   Kubernetes objects to a [`manifest_bundle::Bundle`], `objects()` returns them as JSON.
+//! - The committed bases are [`release`] ([`manifest_bundle::Release`]): the `render-bases` command
+//!   writes them, `--check`s them (exit 1, one line per stale file) and packs the release tarball.
+//!
+//! Here: one builder per pipeline, `DailyAggregationBuilder`, `MlFeaturePrepBuilder`,
+//! `IcebergMaintenanceBuilder` → [`pipelines::Pipeline`] and `CdcBackfillBuilder` →
+//! [`pipelines::CdcBackfill`], and `CronWorkflowBuilder` → [`model::CronWorkflow`] (a
+//! [`manifest_bundle::CustomResource`]).
+//!
 //! ```no_run
 //! use argo_templates::pipelines::{CronWorkflowBuilder, IcebergMaintenanceBuilder};
 //!
