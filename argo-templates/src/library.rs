@@ -13,7 +13,7 @@ use crate::model::{
     WorkflowTemplate, ARGO_API_VERSION,
 };
 use crate::spark::CatalogSettings;
-use k8s_openapi::api::core::v1::{EnvVar, EnvVarSource, SecretKeySelector, ServiceAccount};
+use k8s_openapi::api::core::v1::{EnvVar, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -67,29 +67,6 @@ pub(crate) fn workflow_template(
             ..ObjectMeta::default()
         },
         spec,
-    }
-}
-
-fn secret_env(name: &str, secret: &str, key: &str) -> EnvVar {
-    EnvVar {
-        name: name.to_owned(),
-        value_from: Some(EnvVarSource {
-            secret_key_ref: Some(SecretKeySelector {
-                name: secret.to_owned(),
-                key: key.to_owned(),
-                ..SecretKeySelector::default()
-            }),
-            ..EnvVarSource::default()
-        }),
-        ..EnvVar::default()
-    }
-}
-
-fn plain_env(name: &str, value: &str) -> EnvVar {
-    EnvVar {
-        name: name.to_owned(),
-        value: Some(value.to_owned()),
-        ..EnvVar::default()
     }
 }
 
@@ -176,10 +153,10 @@ fn icehelper_command(
         .properties
         .iter()
         .filter(|(k, _)| !FLAG_PROPERTIES.iter().any(|f| f.0 == k.as_str()))
-        .map(|(k, v)| plain_env(&icehelper::catalog_env(&catalog.name, k), v))
+        .map(|(k, v)| manifest_bundle::env::plain(icehelper::catalog_env(&catalog.name, k), v))
         .collect();
     env.extend(catalog.secrets.iter().map(|(k, (secret, key))| {
-        secret_env(&icehelper::catalog_env(&catalog.name, k), secret, key)
+        manifest_bundle::env::from_secret(icehelper::catalog_env(&catalog.name, k), secret, key)
     }));
     Template {
         name: verb.to_owned(),

@@ -10,7 +10,8 @@
 //!   [`render_bases`], the `main` of each crate's `render-bases` command.
 //! - [`CustomResource`]: the envelope of a custom resource; [`Objects`]: what every built template
 //!   gives a bundle.
-//! - [`names`]: RFC 1123 object names; [`jinja`]: the minijinja set-up of the templates.
+//! - [`names`]: RFC 1123 object names; [`jinja`]: the minijinja set-up of the templates; [`env`]:
+//!   container environment variables.
 //! - [`write_tarball`]: a reproducible `<crate>-<version>-kustomize.tar.gz` with its `.sha256`.
 //! - [`Kustomize`]: builds a folder with the real `kustomize` (or kubectl's) and parses the output.
 //! - [`CrdDir`] / [`CrdSchema`]: validate objects against an upstream CRD's `openAPIV3Schema`, with the
@@ -41,6 +42,7 @@
 
 mod bundle;
 pub mod crd;
+pub mod env;
 mod error;
 pub mod jinja;
 mod kustomize;

@@ -119,6 +119,25 @@ impl Release {
     }
 }
 
+/// The [`Release`] of the calling crate: its name and version (from Cargo) and `bundles`, committed
+/// under `bases/` of its manifest folder.
+///
+/// ```no_run
+/// let release = manifest_bundle::release!(Vec::new());
+/// assert!(release.bases_dir().ends_with("bases"));
+/// ```
+#[macro_export]
+macro_rules! release {
+    ($bundles:expr) => {
+        $crate::Release::new(
+            env!("CARGO_PKG_NAME"),
+            env!("CARGO_PKG_VERSION"),
+            ::std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bases"),
+            $bundles,
+        )
+    };
+}
+
 const USAGE: &str = "usage: render-bases [--check] [--tarball DIR] [--out DIR]";
 
 /// What `render-bases` was asked to do.

@@ -101,11 +101,6 @@ pub fn bases_dir() -> std::path::PathBuf {
 /// Every committed base ([`defaults::bundles`]) as this version's release: what the `render-bases`
 /// command writes, checks and packs.
 pub fn release() -> Result<manifest_bundle::Release> {
-    Ok(manifest_bundle::Release::new(
-        env!("CARGO_PKG_NAME"),
-        VERSION,
-        bases_dir(),
-        defaults::bundles()?,
-    )
-    .regenerate_with("cargo run -p spark-templates --bin render-bases"))
+    Ok(manifest_bundle::release!(defaults::bundles()?)
+        .regenerate_with("cargo run -p spark-templates --bin render-bases"))
 }

@@ -55,18 +55,8 @@ pub use error::{Error, Result};
 /// `strimzi-templates-<VERSION>-kustomize.tar.gz` unpacks to `strimzi-templates-<VERSION>/bases/<base>/`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// The folder of the committed bases in the source tree.
-pub fn bases_dir() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bases")
-}
-
 /// Every committed base ([`bases::bundles`]) as this version's release: what the `render-bases`
 /// example writes, checks and packs.
 pub fn release() -> Result<manifest_bundle::Release> {
-    Ok(manifest_bundle::Release::new(
-        env!("CARGO_PKG_NAME"),
-        VERSION,
-        bases_dir(),
-        bases::bundles()?,
-    ))
+    Ok(manifest_bundle::release!(bases::bundles()?))
 }

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::core::v1::{
     Container, ContainerPort, EnvVar, EnvVarSource, HTTPGetAction, ObjectFieldSelector,
-    PodSecurityContext, PodSpec, PodTemplateSpec, Probe, SecretKeySelector, SecretVolumeSource,
-    Service, ServicePort, ServiceSpec, Volume, VolumeMount,
+    PodSecurityContext, PodSpec, PodTemplateSpec, Probe, SecretVolumeSource, Service, ServicePort,
+    ServiceSpec, Volume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -384,23 +384,7 @@ impl Objects for ConfluentRegistry {
 
 /// The Confluent Schema Registry container's environment: Kafka store over mTLS as `user`.
 fn confluent_env(name: &str, cluster: &KafkaCluster, user: &str, ca: &str) -> Vec<EnvVar> {
-    let plain = |n: &str, v: &str| EnvVar {
-        name: n.to_owned(),
-        value: Some(v.to_owned()),
-        ..EnvVar::default()
-    };
-    let secret = |n: &str, secret: &str, key: &str| EnvVar {
-        name: n.to_owned(),
-        value_from: Some(EnvVarSource {
-            secret_key_ref: Some(SecretKeySelector {
-                name: secret.to_owned(),
-                key: key.to_owned(),
-                ..SecretKeySelector::default()
-            }),
-            ..EnvVarSource::default()
-        }),
-        ..EnvVar::default()
-    };
+    use manifest_bundle::env::{from_secret as secret, plain};
     vec![
         EnvVar {
             name: "SCHEMA_REGISTRY_HOST_NAME".to_owned(),
@@ -416,7 +400,7 @@ fn confluent_env(name: &str, cluster: &KafkaCluster, user: &str, ca: &str) -> Ve
         plain("SCHEMA_REGISTRY_LISTENERS", "http://0.0.0.0:8081"),
         plain(
             "SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS",
-            &format!("SSL://{}", cluster.bootstrap_servers()),
+            format!("SSL://{}", cluster.bootstrap_servers()),
         ),
         plain("SCHEMA_REGISTRY_KAFKASTORE_SECURITY_PROTOCOL", "SSL"),
         plain("SCHEMA_REGISTRY_KAFKASTORE_TOPIC", CONFLUENT_TOPIC),
