@@ -528,6 +528,29 @@ pub(crate) struct AppRequest<'a> {
     pub(crate) secret_volumes: Vec<SecretVolume>,
 }
 
+impl<'a> AppRequest<'a> {
+    /// A job running `main_file` of `config_maps` with `--config <code dir>/job.json`, and nothing
+    /// else: set the other fields with struct update syntax.
+    pub(crate) fn new(
+        template: &'static str,
+        main_file: &'a str,
+        config_maps: Vec<ConfigMapFiles>,
+    ) -> Self {
+        AppRequest {
+            template,
+            main_file,
+            arguments: vec!["--config".into(), format!("{JOB_CODE_DIR}/job.json")],
+            packages: vec![],
+            spark_conf: BTreeMap::new(),
+            extra_volumes: vec![],
+            config_maps,
+            driver_env: vec![],
+            driver_secret_env: vec![],
+            secret_volumes: vec![],
+        }
+    }
+}
+
 fn hardened_container() -> SecurityContext {
     SecurityContext {
         allow_privilege_escalation: Some(false),

@@ -15,9 +15,7 @@ use std::collections::BTreeMap;
 use manifest_bundle::ConfigMapFiles;
 
 use crate::error::Result;
-use crate::job::{
-    parse_table, AppRequest, JobBundle, Restart, SparkJob, SparkJobOptions, JOB_CODE_DIR,
-};
+use crate::job::{parse_table, AppRequest, JobBundle, Restart, SparkJob, SparkJobOptions};
 use crate::render;
 use crate::versions;
 
@@ -203,19 +201,14 @@ impl CdcToIceberg {
         let (security, secret_volumes, secret_env) = self.security_parts();
         let code = self.code(namespace, &checkpoint, replay.as_ref(), security)?;
         let mut bundle = self.job.assemble(AppRequest {
-            template: TEMPLATE,
-            main_file: "cdc_to_iceberg.py",
-            arguments: vec!["--config".into(), format!("{JOB_CODE_DIR}/job.json")],
             packages: vec![versions::spark_sql_kafka(), versions::hadoop_aws()],
             spark_conf: BTreeMap::from([(
                 "spark.sql.streaming.stopGracefullyOnShutdown".to_owned(),
                 "true".to_owned(),
             )]),
-            extra_volumes: vec![],
-            config_maps: vec![code],
-            driver_env: vec![],
             driver_secret_env: secret_env,
             secret_volumes,
+            ..AppRequest::new(TEMPLATE, "cdc_to_iceberg.py", vec![code])
         })?;
         let parts = self.readme_parts(&bundle, &checkpoint, replay.as_ref());
         bundle.readme = render::readme(&self.job, &bundle, parts)?;
