@@ -173,19 +173,24 @@ impl UserBuilder {
         ));
     }
 
+    /// `operations` on each of `topics` (literal names).
+    fn topics(
+        &mut self,
+        topics: impl IntoIterator<Item = impl AsRef<str>>,
+        operations: &[Operation],
+    ) {
+        for t in topics {
+            self.topic(t.as_ref(), PatternType::Literal, operations);
+        }
+    }
+
     /// Consume `topics` as consumer group `group`: Read+Describe on each topic, Read on the group.
     pub fn consumer_group(
         mut self,
         group: impl AsRef<str>,
         topics: impl IntoIterator<Item = impl AsRef<str>>,
     ) -> Self {
-        for t in topics {
-            self.topic(
-                t.as_ref(),
-                PatternType::Literal,
-                &[Operation::Read, Operation::Describe],
-            );
-        }
+        self.topics(topics, &[Operation::Read, Operation::Describe]);
         self.group(group.as_ref(), PatternType::Literal);
         self
     }
@@ -198,26 +203,14 @@ impl UserBuilder {
         prefix: impl AsRef<str>,
         topics: impl IntoIterator<Item = impl AsRef<str>>,
     ) -> Self {
-        for t in topics {
-            self.topic(
-                t.as_ref(),
-                PatternType::Literal,
-                &[Operation::Read, Operation::Describe],
-            );
-        }
+        self.topics(topics, &[Operation::Read, Operation::Describe]);
         self.group(prefix.as_ref(), PatternType::Prefix);
         self
     }
 
     /// Produce to `topics`: Write+Describe.
     pub fn producer(mut self, topics: impl IntoIterator<Item = impl AsRef<str>>) -> Self {
-        for t in topics {
-            self.topic(
-                t.as_ref(),
-                PatternType::Literal,
-                &[Operation::Write, Operation::Describe],
-            );
-        }
+        self.topics(topics, &[Operation::Write, Operation::Describe]);
         self
     }
 
@@ -256,13 +249,7 @@ impl UserBuilder {
         connector: impl AsRef<str>,
         topics: impl IntoIterator<Item = impl AsRef<str>>,
     ) -> Self {
-        for t in topics {
-            self.topic(
-                t.as_ref(),
-                PatternType::Literal,
-                &[Operation::Read, Operation::Describe],
-            );
-        }
+        self.topics(topics, &[Operation::Read, Operation::Describe]);
         self.group(
             &format!("connect-{}", connector.as_ref()),
             PatternType::Literal,
