@@ -30,17 +30,18 @@ fn all_objects() -> Vec<Value> {
 
 #[test]
 fn committed_bases_are_current() {
-    for bundle in bundles() {
-        let stale = bundle
-            .check_dir(&bases_dir().join(bundle.name()))
-            .expect("compare");
-        assert!(
-            stale.is_empty(),
-            "base {} is stale: {}\nregenerate with `cargo run -p argo-templates --example render-bases`",
-            bundle.name(),
-            stale.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
-        );
-    }
+    let release = argo_templates::release().expect("bases build");
+    let stale = release.check(release.bases_dir()).expect("compare");
+    assert!(
+        stale.is_empty(),
+        "stale bases (run `{}`):\n{}",
+        release.regenerate(),
+        stale
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }
 
 /// Sample value of an Argo input parameter, for substituting placeholders.

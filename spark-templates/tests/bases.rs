@@ -38,17 +38,17 @@ fn validate_spark_objects(crds: &CrdDir, bundle: &Bundle) -> usize {
 
 #[test]
 fn committed_bases_are_current() {
-    let mut stale = Vec::new();
-    for bundle in defaults::bundles().unwrap() {
-        let dir = spark_templates::bases_dir().join(bundle.name());
-        for s in bundle.check_dir(&dir).unwrap() {
-            stale.push(format!("{}/{s}", bundle.name()));
-        }
-    }
+    let release = spark_templates::release().expect("bases build");
+    let stale = release.check(release.bases_dir()).expect("compare");
     assert!(
         stale.is_empty(),
-        "stale bases (run `cargo run -p spark-templates --bin render-bases`):\n{}",
-        stale.join("\n")
+        "stale bases (run `{}`):\n{}",
+        release.regenerate(),
+        stale
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }
 

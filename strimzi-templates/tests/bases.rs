@@ -42,16 +42,18 @@ fn crd_file(api_version: &str, kind: &str) -> Option<&'static str> {
 
 #[test]
 fn committed_bases_are_current() {
-    for bundle in bundles() {
-        let dir = bases_dir().join(bundle.name());
-        let stale = bundle.check_dir(&dir).expect("compare");
-        assert!(
-            stale.is_empty(),
-            "base {} is stale: {}\nregenerate with `cargo run -p strimzi-templates --example render-bases`",
-            bundle.name(),
-            stale.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
-        );
-    }
+    let release = strimzi_templates::release().expect("bases build");
+    let stale = release.check(release.bases_dir()).expect("compare");
+    assert!(
+        stale.is_empty(),
+        "stale bases (run `{}`):\n{}",
+        release.regenerate(),
+        stale
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }
 
 #[test]
