@@ -7,10 +7,11 @@
 //! - [`Bundle::check_dir`]: the staleness check (render, compare with a committed folder, report every
 //!   differing file).
 //! - [`Release`]: every base of a template crate, written, checked and packed together, and
-//!   [`render_bases`], the `main` of each crate's `render-bases` command.
+//!   [`render_bases`], the `main` of each crate's `render-bases` command ([`release!`] makes a
+//!   crate's `Release` from its Cargo name, version and `bases/` folder).
 //! - [`CustomResource`]: the envelope of a custom resource; [`Objects`]: what every built template
 //!   gives a bundle.
-//! - [`names`]: RFC 1123 object names; [`jinja`]: the minijinja set-up of the templates; [`env`]:
+//! - [`names`]: RFC 1123 object names; [`jinja`]: the minijinja set-up of the templates; [`env`](mod@env):
 //!   container environment variables.
 //! - [`write_tarball`]: a reproducible `<crate>-<version>-kustomize.tar.gz` with its `.sha256`.
 //! - [`Kustomize`]: builds a folder with the real `kustomize` (or kubectl's) and parses the output.
