@@ -4,7 +4,7 @@
 //! SparkApplications need (driver ServiceAccount/Role/RoleBinding and job code ConfigMaps, built by
 //! spark-templates). `workflow-library` is shared and deployed first.
 
-use manifest_bundle::Bundle;
+use manifest_bundle::{Bundle, Objects};
 use minijinja::context;
 
 use crate::error::Result;
@@ -67,17 +67,9 @@ pub fn workflow_library() -> Result<Bundle> {
         },
     )?;
     let mut b = bundle("workflow-library", readme);
-    b.push(&crate::with_type_meta(&sa, "v1", "ServiceAccount")?)?;
-    b.push(&crate::with_type_meta(
-        &role,
-        "rbac.authorization.k8s.io/v1",
-        "Role",
-    )?)?;
-    b.push(&crate::with_type_meta(
-        &binding,
-        "rbac.authorization.k8s.io/v1",
-        "RoleBinding",
-    )?)?;
+    b.push(&sa)?;
+    b.push(&role)?;
+    b.push(&binding)?;
     b.push(&library::icehelper_template()?)?;
     b.push(&library::notify_template())?;
     Ok(b)
@@ -116,14 +108,14 @@ pub const FAIL_UNDER: u8 = icehelper::DEFAULT_FAIL_UNDER;
 
 /// The `daily-aggregation` pipeline of the committed base.
 pub fn daily_aggregation_pipeline() -> Result<Pipeline> {
-    pipelines::DailyAggregation::new(ORDERS_TABLE, DAILY_ORDERS_TABLE)
+    pipelines::DailyAggregationBuilder::new(ORDERS_TABLE, DAILY_ORDERS_TABLE)
         .fail_under(FAIL_UNDER)
         .build()
 }
 
 /// The `ml-feature-prep` pipeline of the committed base.
 pub fn ml_feature_prep_pipeline() -> Result<Pipeline> {
-    pipelines::ml_feature_prep(CUSTOMERS_TABLE, ORDERS_TABLE, FEATURE_TABLE)
+    pipelines::MlFeaturePrepBuilder::new(CUSTOMERS_TABLE, ORDERS_TABLE, FEATURE_TABLE).build()
 }
 
 /// The `cdc-backfill` pipeline of the committed base: the Iceberg sink connector, topic and table
@@ -131,7 +123,7 @@ pub fn ml_feature_prep_pipeline() -> Result<Pipeline> {
 pub fn cdc_backfill_pipeline() -> Result<CdcBackfill> {
     use strimzi_templates::bases as kafka;
     let topic = format!("{}.{}", kafka::TOPIC_PREFIX, kafka::CAPTURED_TABLES[0]);
-    pipelines::cdc_backfill(kafka::ICEBERG_CONNECTOR, &topic, ORDERS_TABLE)
+    pipelines::CdcBackfillBuilder::new(kafka::ICEBERG_CONNECTOR, topic, ORDERS_TABLE).build()
 }
 
 /// The pipelines with Spark steps, by base name.
@@ -209,7 +201,7 @@ pub fn cdc_backfill() -> Result<Bundle> {
 
 /// `iceberg-maintenance` WorkflowTemplate + CronWorkflow (03:30 UTC).
 pub fn iceberg_maintenance() -> Result<Bundle> {
-    let wt = pipelines::iceberg_maintenance(&MAINTAINED_TABLES)?;
+    let pipeline = pipelines::IcebergMaintenanceBuilder::new(MAINTAINED_TABLES).build()?;
     let cron = CronWorkflowBuilder::new("iceberg-maintenance", "iceberg-maintenance")
         .schedule("30 3 * * *");
     let readme = render::readme(
@@ -223,7 +215,7 @@ pub fn iceberg_maintenance() -> Result<Bundle> {
         },
     )?;
     let mut b = bundle("iceberg-maintenance", readme);
-    b.push(&wt)?;
+    pipeline.push_into(&mut b)?;
     b.push(&cron.build()?)?;
     Ok(b)
 }

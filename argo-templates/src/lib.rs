@@ -3,10 +3,29 @@
 //! spark-templates, icehelper table maintenance, CDC backfill) and CronWorkflows that schedule them
 //! (v4 `schedules` list, `concurrencyPolicy: Forbid`).
 //!
-//! ```no_run
-//! use argo_templates::pipelines::{iceberg_maintenance, CronWorkflowBuilder};
+//! ## Builders
 //!
-//! let template = iceberg_maintenance(&["raw.orders"])?;
+//! Every builder of this crate has one shape, the same as in spark-templates and strimzi-templates:
+//!
+//! - `XBuilder::new(required…)` takes what the object cannot exist without; everything else has a
+//!   documented default.
+//! - Setters take `impl Into<String>` (or the value's own type), lists any iterable of string-likes
+//!   (`impl IntoIterator<Item = impl AsRef<str>>`), and return `Self`.
+//! - `build(self) -> Result<X>` validates the whole configuration and returns a typed [`Error`].
+//! - What it builds implements [`manifest_bundle::Objects`]: `push_into(&mut bundle)` adds its
+//!   Kubernetes objects to a [`manifest_bundle::Bundle`], `objects()` returns them as JSON.
+//! - The committed bases are [`release`] ([`manifest_bundle::Release`]): the `render-bases` command
+//!   writes them, `--check`s them (exit 1, one line per stale file) and packs the release tarball.
+//!
+//! Here: one builder per pipeline, `DailyAggregationBuilder`, `MlFeaturePrepBuilder`,
+//! `IcebergMaintenanceBuilder` → [`pipelines::Pipeline`] and `CdcBackfillBuilder` →
+//! [`pipelines::CdcBackfill`], and `CronWorkflowBuilder` → [`model::CronWorkflow`] (a
+//! [`manifest_bundle::CustomResource`]).
+//!
+//! ```no_run
+//! use argo_templates::pipelines::{CronWorkflowBuilder, IcebergMaintenanceBuilder};
+//!
+//! let pipeline = IcebergMaintenanceBuilder::new(["raw.orders"]).build()?;
 //! let cron = CronWorkflowBuilder::new("iceberg-maintenance", "iceberg-maintenance")
 //!     .schedule("30 3 * * *")
 //!     .build()?;
@@ -32,19 +51,8 @@ pub use error::{Error, Result};
 /// `argo-templates-<VERSION>-kustomize.tar.gz` unpacks to `argo-templates-<VERSION>/bases/<base>/`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Serialises a k8s-openapi object and adds `apiVersion`/`kind`.
-pub(crate) fn with_type_meta<T: serde::Serialize>(
-    obj: &T,
-    api_version: &str,
-    kind: &str,
-) -> Result<serde_json::Value> {
-    let mut v = serde_json::to_value(obj).map_err(|source| Error::Serialize {
-        what: kind.to_owned(),
-        source,
-    })?;
-    if let serde_json::Value::Object(map) = &mut v {
-        map.insert("apiVersion".to_owned(), api_version.into());
-        map.insert("kind".to_owned(), kind.into());
-    }
-    Ok(v)
+/// Every committed base ([`bases::bundles`]) as this version's release: what the `render-bases`
+/// example writes, checks and packs.
+pub fn release() -> Result<manifest_bundle::Release> {
+    Ok(manifest_bundle::release!(bases::bundles()?))
 }

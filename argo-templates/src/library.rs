@@ -9,11 +9,11 @@ use std::collections::BTreeMap;
 use crate::error::{Error, Result};
 use crate::icehelper::{self, flags, verbs};
 use crate::model::{
-    labels, ArgoObject, Container, Inputs, Parameter, RetryStrategy, Template, WorkflowSpec,
+    labels, Container, CustomResource, Inputs, Parameter, RetryStrategy, Template, WorkflowSpec,
     WorkflowTemplate, ARGO_API_VERSION,
 };
 use crate::spark::CatalogSettings;
-use k8s_openapi::api::core::v1::{EnvVar, EnvVarSource, SecretKeySelector, ServiceAccount};
+use k8s_openapi::api::core::v1::{EnvVar, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -41,24 +41,16 @@ pub fn validate_table(table: &str) -> Result<()> {
     }
 }
 
-/// Checks a DNS-1123 name for Argo objects and templates.
+/// Checks a DNS-1123 label (at most 63 characters) for Argo objects and templates:
+/// [`manifest_bundle::names::dns1123_label`].
 pub fn validate_name(what: &'static str, name: &str) -> Result<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 63
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !name.starts_with('-')
-        && !name.ends_with('-');
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::InvalidName {
+    manifest_bundle::names::dns1123_label(name, manifest_bundle::names::MAX_LABEL_LEN).map_err(
+        |reason| Error::InvalidName {
             what,
             name: name.to_owned(),
-            reason: "must be at most 63 lowercase letters, digits or '-', not starting or ending with '-'",
-        })
-    }
+            reason,
+        },
+    )
 }
 
 pub(crate) fn workflow_template(
@@ -66,7 +58,7 @@ pub(crate) fn workflow_template(
     component: &str,
     spec: WorkflowSpec,
 ) -> WorkflowTemplate {
-    ArgoObject {
+    CustomResource {
         api_version: ARGO_API_VERSION.to_owned(),
         kind: "WorkflowTemplate".to_owned(),
         metadata: ObjectMeta {
@@ -75,29 +67,6 @@ pub(crate) fn workflow_template(
             ..ObjectMeta::default()
         },
         spec,
-    }
-}
-
-fn secret_env(name: &str, secret: &str, key: &str) -> EnvVar {
-    EnvVar {
-        name: name.to_owned(),
-        value_from: Some(EnvVarSource {
-            secret_key_ref: Some(SecretKeySelector {
-                name: secret.to_owned(),
-                key: key.to_owned(),
-                ..SecretKeySelector::default()
-            }),
-            ..EnvVarSource::default()
-        }),
-        ..EnvVar::default()
-    }
-}
-
-fn plain_env(name: &str, value: &str) -> EnvVar {
-    EnvVar {
-        name: name.to_owned(),
-        value: Some(value.to_owned()),
-        ..EnvVar::default()
     }
 }
 
@@ -184,10 +153,10 @@ fn icehelper_command(
         .properties
         .iter()
         .filter(|(k, _)| !FLAG_PROPERTIES.iter().any(|f| f.0 == k.as_str()))
-        .map(|(k, v)| plain_env(&icehelper::catalog_env(&catalog.name, k), v))
+        .map(|(k, v)| manifest_bundle::env::plain(icehelper::catalog_env(&catalog.name, k), v))
         .collect();
     env.extend(catalog.secrets.iter().map(|(k, (secret, key))| {
-        secret_env(&icehelper::catalog_env(&catalog.name, k), secret, key)
+        manifest_bundle::env::from_secret(icehelper::catalog_env(&catalog.name, k), secret, key)
     }));
     Template {
         name: verb.to_owned(),

@@ -3,30 +3,17 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{EnvVar, ResourceRequirements};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 
 /// Argo's API group/version.
 pub const ARGO_API_VERSION: &str = "argoproj.io/v1alpha1";
 
-/// An Argo object: `WorkflowTemplate` or `CronWorkflow`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ArgoObject<S> {
-    /// `argoproj.io/v1alpha1`.
-    pub api_version: String,
-    /// Kind.
-    pub kind: String,
-    /// Metadata.
-    pub metadata: ObjectMeta,
-    /// Spec.
-    pub spec: S,
-}
+pub use manifest_bundle::CustomResource;
 
 /// A `WorkflowTemplate`.
-pub type WorkflowTemplate = ArgoObject<WorkflowSpec>;
+pub type WorkflowTemplate = CustomResource<WorkflowSpec>;
 /// A `CronWorkflow`.
-pub type CronWorkflow = ArgoObject<CronWorkflowSpec>;
+pub type CronWorkflow = CustomResource<CronWorkflowSpec>;
 
 /// `WorkflowTemplate.spec` / `CronWorkflow.spec.workflowSpec`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

@@ -1,7 +1,7 @@
 //! The pipeline WorkflowTemplates and their CronWorkflows.
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use manifest_bundle::Bundle;
+use manifest_bundle::{Bundle, Objects};
 
 use crate::cron::{validate_schedule, validate_timezone};
 use crate::error::{Error, Result};
@@ -11,8 +11,8 @@ use crate::library::{
     NOTIFY_TEMPLATE, SERVICE_ACCOUNT,
 };
 use crate::model::{
-    labels, ArgoObject, Arguments, CronWorkflow, CronWorkflowSpec, Dag, DagTask, Inputs, Outputs,
-    Parameter, PodGc, ResourceTemplate, Template, TemplateRef, TtlStrategy, ValueFrom,
+    labels, Arguments, CronWorkflow, CronWorkflowSpec, CustomResource, Dag, DagTask, Inputs,
+    Outputs, Parameter, PodGc, ResourceTemplate, Template, TemplateRef, TtlStrategy, ValueFrom,
     WorkflowSpec, WorkflowTemplate, WorkflowTemplateRef, ARGO_API_VERSION,
 };
 use crate::spark::{self, SparkStep};
@@ -50,10 +50,10 @@ pub struct CronWorkflowBuilder {
 
 impl CronWorkflowBuilder {
     /// Defaults: `Etc/UTC`, `Forbid`, 1h starting deadline, keep 3 successful and 5 failed runs.
-    pub fn new(name: &str, workflow_template: &str) -> Self {
+    pub fn new(name: impl Into<String>, workflow_template: impl Into<String>) -> Self {
         Self {
-            name: name.to_owned(),
-            template: workflow_template.to_owned(),
+            name: name.into(),
+            template: workflow_template.into(),
             schedules: Vec::new(),
             timezone: "Etc/UTC".to_owned(),
             starting_deadline_seconds: 3600,
@@ -64,14 +64,14 @@ impl CronWorkflowBuilder {
     }
 
     /// Adds a cron schedule (several are allowed).
-    pub fn schedule(mut self, expr: &str) -> Self {
-        self.schedules.push(expr.to_owned());
+    pub fn schedule(mut self, expr: impl Into<String>) -> Self {
+        self.schedules.push(expr.into());
         self
     }
 
     /// IANA timezone of the schedules.
-    pub fn timezone(mut self, tz: &str) -> Self {
-        self.timezone = tz.to_owned();
+    pub fn timezone(mut self, tz: impl Into<String>) -> Self {
+        self.timezone = tz.into();
         self
     }
 
@@ -89,8 +89,9 @@ impl CronWorkflowBuilder {
     }
 
     /// A workflow argument.
-    pub fn argument(mut self, name: &str, value: &str) -> Self {
-        self.arguments.push(Parameter::value(name, value));
+    pub fn argument(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        self.arguments
+            .push(Parameter::value(name.as_ref(), value.as_ref()));
         self
     }
 
@@ -122,7 +123,7 @@ impl CronWorkflowBuilder {
                 reason: "must not be negative",
             });
         }
-        Ok(ArgoObject {
+        Ok(CustomResource {
             api_version: ARGO_API_VERSION.to_owned(),
             kind: "CronWorkflow".to_owned(),
             metadata: ObjectMeta {
@@ -245,9 +246,20 @@ pub struct Pipeline {
     pub spark_steps: Vec<SparkStep>,
 }
 
-impl Pipeline {
-    /// Adds the WorkflowTemplate and everything its SparkApplications need to `base`.
-    pub fn push_into(&self, base: &mut Bundle) -> Result<()> {
+impl Objects for CdcBackfill {
+    type Error = Error;
+
+    /// The pipeline's objects ([`Pipeline`]).
+    fn push_into(&self, base: &mut Bundle) -> Result<()> {
+        self.pipeline.push_into(base)
+    }
+}
+
+impl Objects for Pipeline {
+    type Error = Error;
+
+    /// The WorkflowTemplate and everything its SparkApplications need.
+    fn push_into(&self, base: &mut Bundle) -> Result<()> {
         base.push(&self.workflow_template)?;
         for s in &self.spark_steps {
             s.push_dependencies(base)?;
@@ -264,27 +276,27 @@ impl Pipeline {
 /// (a problem: the workflow fails, not retried) when the table's score is below it.
 ///
 /// ```no_run
-/// use argo_templates::pipelines::DailyAggregation;
+/// use argo_templates::pipelines::DailyAggregationBuilder;
 ///
-/// let pipeline = DailyAggregation::new("raw_inventory.orders", "marts.daily_orders")
+/// let pipeline = DailyAggregationBuilder::new("raw_inventory.orders", "marts.daily_orders")
 ///     .fail_under(60)
 ///     .build()?;
 /// # Ok::<(), argo_templates::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 #[must_use]
-pub struct DailyAggregation {
+pub struct DailyAggregationBuilder {
     source_table: String,
     target_table: String,
     fail_under: u8,
 }
 
-impl DailyAggregation {
+impl DailyAggregationBuilder {
     /// Aggregates `source_table` into `target_table` (both `namespace.table`).
-    pub fn new(source_table: &str, target_table: &str) -> Self {
+    pub fn new(source_table: impl Into<String>, target_table: impl Into<String>) -> Self {
         Self {
-            source_table: source_table.to_owned(),
-            target_table: target_table.to_owned(),
+            source_table: source_table.into(),
+            target_table: target_table.into(),
             fail_under: icehelper::DEFAULT_FAIL_UNDER,
         }
     }
@@ -302,7 +314,7 @@ impl DailyAggregation {
     }
 
     /// Validates and builds the pipeline.
-    pub fn build(&self) -> Result<Pipeline> {
+    pub fn build(self) -> Result<Pipeline> {
         let (source_table, target_table) = (self.source_table.as_str(), self.target_table.as_str());
         validate_table(source_table)?;
         validate_table(target_table)?;
@@ -359,14 +371,48 @@ impl DailyAggregation {
     }
 }
 
-/// `ml-feature-prep`: point-in-time-correct features (spark-templates' `AggregationBatch`, run
-/// once, with [`spark::customer_features_sql`]) into `feature_table` for the as-of date in
-/// workflow parameter `as-of`, then compaction, manifest rewrite and snapshot expiry on it.
-pub fn ml_feature_prep(
-    entity_table: &str,
-    event_table: &str,
-    feature_table: &str,
-) -> Result<Pipeline> {
+/// Builder of the `ml-feature-prep` pipeline: point-in-time-correct features (spark-templates'
+/// `AggregationBatch`, run once, with [`spark::customer_features_sql`]) into the feature table for
+/// the as-of date in workflow parameter `as-of`, then compaction, manifest rewrite and snapshot
+/// expiry on it.
+///
+/// ```no_run
+/// use argo_templates::pipelines::MlFeaturePrepBuilder;
+///
+/// let pipeline = MlFeaturePrepBuilder::new("raw.customers", "raw.orders", "features.customers")
+///     .build()?;
+/// # Ok::<(), argo_templates::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct MlFeaturePrepBuilder {
+    entity_table: String,
+    event_table: String,
+    feature_table: String,
+}
+
+impl MlFeaturePrepBuilder {
+    /// Features of the entities of `entity_table` from the events of `event_table`, written to
+    /// `feature_table` (all `namespace.table`).
+    pub fn new(
+        entity_table: impl Into<String>,
+        event_table: impl Into<String>,
+        feature_table: impl Into<String>,
+    ) -> Self {
+        Self {
+            entity_table: entity_table.into(),
+            event_table: event_table.into(),
+            feature_table: feature_table.into(),
+        }
+    }
+
+    /// Validates and builds the pipeline.
+    pub fn build(self) -> Result<Pipeline> {
+        ml_feature_prep(&self.entity_table, &self.event_table, &self.feature_table)
+    }
+}
+
+fn ml_feature_prep(entity_table: &str, event_table: &str, feature_table: &str) -> Result<Pipeline> {
     spark::check_tables(&[entity_table, event_table, feature_table])?;
     let step = SparkStep::new(
         "features",
@@ -486,7 +532,7 @@ impl CdcBackfill {
     }
 }
 
-/// `cdc-backfill`: pause the live sink connector (Strimzi `spec.state: paused`), replay Kafka
+/// Builder of the `cdc-backfill` pipeline: pause the live sink connector (Strimzi `spec.state: paused`), replay Kafka
 /// from a timestamp into this run's Iceberg branch [`spark::BACKFILL_BRANCH`] of `target_table`
 /// with spark-templates' `CdcToIceberg` bounded replay (run once; `--replay-from`,
 /// `--replay-branch`, `--replay-checkpoint` per run), which also verifies the branch (no duplicate
@@ -494,7 +540,44 @@ impl CdcBackfill {
 /// (`icehelper branch fast-forward TABLE main --from BRANCH`), drop the branch (`icehelper branch
 /// drop TABLE BRANCH`), resume the connector. The exit handler resumes the connector when the
 /// workflow did not succeed (the branch is kept for inspection).
-pub fn cdc_backfill(connector: &str, topic: &str, target_table: &str) -> Result<CdcBackfill> {
+///
+/// ```no_run
+/// use argo_templates::pipelines::CdcBackfillBuilder;
+///
+/// let backfill = CdcBackfillBuilder::new("inventory-iceberg", "inventory.public.orders", "raw.orders")
+///     .build()?;
+/// # Ok::<(), argo_templates::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct CdcBackfillBuilder {
+    connector: String,
+    topic: String,
+    target_table: String,
+}
+
+impl CdcBackfillBuilder {
+    /// Replays `topic` into `target_table` (`namespace.table`) while KafkaConnector `connector`
+    /// (the live sink of the table) is paused.
+    pub fn new(
+        connector: impl Into<String>,
+        topic: impl Into<String>,
+        target_table: impl Into<String>,
+    ) -> Self {
+        Self {
+            connector: connector.into(),
+            topic: topic.into(),
+            target_table: target_table.into(),
+        }
+    }
+
+    /// Validates and builds the pipeline.
+    pub fn build(self) -> Result<CdcBackfill> {
+        cdc_backfill(&self.connector, &self.topic, &self.target_table)
+    }
+}
+
+fn cdc_backfill(connector: &str, topic: &str, target_table: &str) -> Result<CdcBackfill> {
     validate_name("KafkaConnector", connector)?;
     validate_table(target_table)?;
     if topic.is_empty() {
@@ -606,15 +689,41 @@ pub const MAINTENANCE_STEPS: [&str; 4] = [
     verbs::REMOVE_ORPHAN_FILES,
 ];
 
-/// Builder for the `iceberg-maintenance` WorkflowTemplate: for every table, compact →
-/// rewrite-manifests → expire-snapshots → remove-orphan-files, each step's JSON metrics kept as an
-/// output parameter of the per-table node.
+/// Builder of the `iceberg-maintenance` pipeline: for every table, compact → rewrite-manifests →
+/// expire-snapshots → remove-orphan-files, each step's JSON metrics kept as an output parameter of
+/// the per-table node. It has no Spark steps.
 ///
 /// ```no_run
-/// let wt = argo_templates::pipelines::iceberg_maintenance(&["raw.orders", "marts.daily_orders"])?;
+/// use argo_templates::pipelines::IcebergMaintenanceBuilder;
+///
+/// let pipeline = IcebergMaintenanceBuilder::new(["raw.orders", "marts.daily_orders"]).build()?;
 /// # Ok::<(), argo_templates::Error>(())
 /// ```
-pub fn iceberg_maintenance(tables: &[&str]) -> Result<WorkflowTemplate> {
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct IcebergMaintenanceBuilder {
+    tables: Vec<String>,
+}
+
+impl IcebergMaintenanceBuilder {
+    /// Maintains `tables` (each `namespace.table`, at least one).
+    pub fn new<T: Into<String>>(tables: impl IntoIterator<Item = T>) -> Self {
+        Self {
+            tables: tables.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    /// Validates and builds the pipeline.
+    pub fn build(self) -> Result<Pipeline> {
+        let tables: Vec<&str> = self.tables.iter().map(String::as_str).collect();
+        Ok(Pipeline {
+            workflow_template: iceberg_maintenance(&tables)?,
+            spark_steps: Vec::new(),
+        })
+    }
+}
+
+fn iceberg_maintenance(tables: &[&str]) -> Result<WorkflowTemplate> {
     if tables.is_empty() {
         return Err(Error::Empty { what: "tables" });
     }
@@ -698,11 +807,13 @@ mod tests {
     #[test]
     fn bad_tables_are_typed_errors() {
         assert!(matches!(
-            iceberg_maintenance(&["orders"]).unwrap_err(),
+            IcebergMaintenanceBuilder::new(["orders"])
+                .build()
+                .unwrap_err(),
             Error::InvalidTable { .. }
         ));
         assert!(matches!(
-            DailyAggregation::new("a.b", "c.d")
+            DailyAggregationBuilder::new("a.b", "c.d")
                 .fail_under(101)
                 .build()
                 .unwrap_err(),
@@ -711,28 +822,34 @@ mod tests {
                 ..
             }
         ));
-        assert!(DailyAggregation::new("a.b", "c.d")
+        assert!(DailyAggregationBuilder::new("a.b", "c.d")
             .fail_under(100)
             .build()
             .is_ok());
-        assert!(DailyAggregation::new("a.b", "c.d")
+        assert!(DailyAggregationBuilder::new("a.b", "c.d")
             .fail_under(0)
             .build()
             .is_ok());
         assert!(matches!(
-            DailyAggregation::new("a.b", "orders").build().unwrap_err(),
+            DailyAggregationBuilder::new("a.b", "orders")
+                .build()
+                .unwrap_err(),
             Error::InvalidTable { .. }
         ));
         assert!(matches!(
-            ml_feature_prep("a.b", "orders", "f.g").unwrap_err(),
+            MlFeaturePrepBuilder::new("a.b", "orders", "f.g")
+                .build()
+                .unwrap_err(),
             Error::InvalidTable { .. }
         ));
         assert!(matches!(
-            cdc_backfill("Inventory_Iceberg", "t", "a.b").unwrap_err(),
+            CdcBackfillBuilder::new("Inventory_Iceberg", "t", "a.b")
+                .build()
+                .unwrap_err(),
             Error::InvalidName { .. }
         ));
         assert!(matches!(
-            cdc_backfill("c", "", "a.b").unwrap_err(),
+            CdcBackfillBuilder::new("c", "", "a.b").build().unwrap_err(),
             Error::Empty { .. }
         ));
     }

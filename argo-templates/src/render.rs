@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
-use minijinja::{context, Environment, UndefinedBehavior, Value};
+use minijinja::{context, Environment, Value};
 
 use crate::error::{Error, Result};
 use crate::spark::SparkStep;
@@ -38,23 +38,7 @@ const TEMPLATES: &[(&str, &str)] = &[
 
 fn env() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
-    ENV.get_or_init(|| {
-        let mut env = Environment::new();
-        env.set_syntax(
-            minijinja::syntax::SyntaxConfig::builder()
-                .trim_blocks(true)
-                .lstrip_blocks(true)
-                .keep_trailing_newline(true)
-                .build()
-                .expect("valid syntax configuration"),
-        );
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
-        for (name, source) in TEMPLATES {
-            env.add_template(name, source)
-                .unwrap_or_else(|e| panic!("built-in template {name} does not parse: {e}"));
-        }
-        env
-    })
+    ENV.get_or_init(|| manifest_bundle::jinja::environment(TEMPLATES))
 }
 
 /// Renders README template `<base>.md.j2` with `ctx` plus `version` and `function`.
@@ -70,10 +54,7 @@ pub(crate) fn readme(base: &str, function: &str, ctx: Value) -> Result<String> {
         })
 }
 
-/// A serialisable value for a template context.
-pub(crate) fn sv<T: serde::Serialize>(value: &T) -> Value {
-    Value::from(minijinja::value::Serde(value))
-}
+pub(crate) use manifest_bundle::jinja::value as sv;
 
 fn builder_of(template: &str) -> &'static str {
     spark_templates::names::template(template).map_or("?", |t| t.builder)

@@ -5,7 +5,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context, Result};
-use manifest_bundle::Bundle;
+use manifest_bundle::{Bundle, Release};
 
 /// A template crate whose GitHub release carries `<crate>-<version>-kustomize.tar.gz`.
 #[derive(Debug, Clone, Copy)]
@@ -14,13 +14,18 @@ pub struct Component {
     pub crate_name: &'static str,
     /// Crate version: the bases of this checkout are the bases released at this version.
     pub version: &'static str,
-    bundles: fn() -> Result<Vec<Bundle>>,
+    release: fn() -> Result<Release>,
 }
 
 impl Component {
+    /// The crate's release: every base, in the crate's order.
+    pub fn release(&self) -> Result<Release> {
+        (self.release)().with_context(|| format!("rendering {} bases", self.crate_name))
+    }
+
     /// Every base of the release, in the crate's order.
     pub fn bundles(&self) -> Result<Vec<Bundle>> {
-        (self.bundles)().with_context(|| format!("rendering {} bases", self.crate_name))
+        Ok(self.release()?.bundles().to_vec())
     }
 
     /// One base by folder name.
@@ -51,21 +56,21 @@ impl Component {
 pub const SPARK: Component = Component {
     crate_name: "spark-templates",
     version: spark_templates::VERSION,
-    bundles: || Ok(spark_templates::defaults::bundles()?),
+    release: || Ok(spark_templates::release()?),
 };
 
 /// strimzi-templates.
 pub const STRIMZI: Component = Component {
     crate_name: "strimzi-templates",
     version: strimzi_templates::VERSION,
-    bundles: || Ok(strimzi_templates::bases::bundles()?),
+    release: || Ok(strimzi_templates::release()?),
 };
 
 /// argo-templates.
 pub const ARGO: Component = Component {
     crate_name: "argo-templates",
     version: argo_templates::VERSION,
-    bundles: || Ok(argo_templates::bases::bundles()?),
+    release: || Ok(argo_templates::release()?),
 };
 
 /// The three template crates.
@@ -78,8 +83,7 @@ pub fn stage(bases_dir: &Path) -> Result<()> {
     std::fs::create_dir_all(bases_dir)
         .with_context(|| format!("creating {}", bases_dir.display()))?;
     for c in COMPONENTS {
-        let bundles = c.bundles()?;
-        let tarball = manifest_bundle::write_tarball(bases_dir, c.crate_name, c.version, &bundles)?;
+        let tarball = c.release()?.tarball(bases_dir)?;
         let release = bases_dir.join(c.release_dir());
         if release.exists() {
             std::fs::remove_dir_all(&release)

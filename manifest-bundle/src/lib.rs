@@ -6,6 +6,13 @@
 //!   listing them plus a `configMapGenerator` for the files, and `README.md`.
 //! - [`Bundle::check_dir`]: the staleness check (render, compare with a committed folder, report every
 //!   differing file).
+//! - [`Release`]: every base of a template crate, written, checked and packed together, and
+//!   [`render_bases`], the `main` of each crate's `render-bases` command ([`release!`] makes a
+//!   crate's `Release` from its Cargo name, version and `bases/` folder).
+//! - [`CustomResource`]: the envelope of a custom resource; [`Objects`]: what every built template
+//!   gives a bundle.
+//! - [`names`]: RFC 1123 object names; [`jinja`]: the minijinja set-up of the templates; [`env`](mod@env):
+//!   container environment variables.
 //! - [`write_tarball`]: a reproducible `<crate>-<version>-kustomize.tar.gz` with its `.sha256`.
 //! - [`Kustomize`]: builds a folder with the real `kustomize` (or kubectl's) and parses the output.
 //! - [`CrdDir`] / [`CrdSchema`]: validate objects against an upstream CRD's `openAPIV3Schema`, with the
@@ -36,8 +43,13 @@
 
 mod bundle;
 pub mod crd;
+pub mod env;
 mod error;
+pub mod jinja;
 mod kustomize;
+pub mod names;
+mod release;
+mod resource;
 mod tarball;
 mod yaml;
 
@@ -45,5 +57,7 @@ pub use bundle::{Bundle, ConfigMapFiles, Manifest, StaleFile, StaleKind};
 pub use crd::{CrdDir, CrdSchema, SchemaViolation};
 pub use error::{Error, Result};
 pub use kustomize::Kustomize;
+pub use release::{render_bases, render_bases_with, Release};
+pub use resource::{CustomResource, Objects};
 pub use tarball::{write_tarball, Tarball};
 pub use yaml::to_sorted_yaml;

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{EnvVar, EnvVarSource, SecretKeySelector};
+use manifest_bundle::env::plain as plain_env;
 
 use crate::error::{Error, Result};
 use crate::versions;
@@ -44,14 +45,6 @@ impl SecretKeyRef {
             }),
             ..EnvVar::default()
         }
-    }
-}
-
-fn plain_env(var: &str, value: &str) -> EnvVar {
-    EnvVar {
-        name: var.to_owned(),
-        value: Some(value.to_owned()),
-        ..EnvVar::default()
     }
 }
 

@@ -8,15 +8,15 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use manifest_bundle::{Bundle, ConfigMapFiles};
+use manifest_bundle::{Bundle, ConfigMapFiles, Objects};
 use serde::Serialize;
 
 use crate::catalog::{Contribution, IcebergCatalog, S3Storage};
 use crate::error::{Error, Result};
 use crate::resources::{
-    Dependencies, DriverSpec, DynamicAllocation, ExecutorSpec, MonitoringSpec, PodSpec,
-    PrometheusSpec, RestartPolicy, ScheduledSparkApplication, ScheduledSparkApplicationSpec,
-    SparkApplication, SparkApplicationSpec,
+    CustomResource, Dependencies, DriverSpec, DynamicAllocation, ExecutorSpec, MonitoringSpec,
+    PodSpec, PrometheusSpec, RestartPolicy, ScheduledSparkApplication,
+    ScheduledSparkApplicationSpec, SparkApplication, SparkApplicationSpec, API_VERSION,
 };
 use crate::versions;
 
@@ -250,23 +250,18 @@ impl SparkJob {
     }
 }
 
+/// A job name: a DNS-1123 label ([`manifest_bundle::names::dns1123_label`]) of at most 40
+/// characters (the names derived from it add suffixes), starting with a letter.
 fn validate_name(name: &str) -> Result<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 40
-        && name.starts_with(|c: char| c.is_ascii_lowercase())
-        && !name.ends_with('-')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::InvalidValue {
+    let starts_with_letter = name.starts_with(|c: char| c.is_ascii_lowercase());
+    match manifest_bundle::names::dns1123_label(name, 40) {
+        Ok(()) if starts_with_letter => Ok(()),
+        _ => Err(Error::InvalidValue {
             field: "name".into(),
             value: name.into(),
             reason: "a DNS label of at most 40 characters (a-z, 0-9, -), starting with a letter"
                 .into(),
-        })
+        }),
     }
 }
 
@@ -474,7 +469,7 @@ pub struct JobBundle {
 }
 
 impl JobBundle {
-    /// The Kustomize base.
+    /// The Kustomize base: the objects ([`Objects::push_into`]), a header and the README.
     pub fn to_bundle(&self) -> Result<Bundle> {
         let mut b = Bundle::new(self.template)
             .with_header(format!(
@@ -482,14 +477,24 @@ impl JobBundle {
                 self.template
             ))
             .with_readme(self.readme.clone());
-        b.push(&self.service_account)?;
-        b.push(&self.role)?;
-        b.push(&self.role_binding)?;
-        b.push(&self.application)?;
-        for cm in &self.config_maps {
-            b.push_config_map(cm.clone())?;
-        }
+        self.push_into(&mut b)?;
         Ok(b)
+    }
+}
+
+impl Objects for JobBundle {
+    type Error = Error;
+
+    /// The driver's ServiceAccount, Role and RoleBinding, the application, then the code ConfigMaps.
+    fn push_into(&self, bundle: &mut Bundle) -> Result<()> {
+        bundle.push(&self.service_account)?;
+        bundle.push(&self.role)?;
+        bundle.push(&self.role_binding)?;
+        bundle.push(&self.application)?;
+        for cm in &self.config_maps {
+            bundle.push_config_map(cm.clone())?;
+        }
+        Ok(())
     }
 }
 
@@ -521,6 +526,29 @@ pub(crate) struct AppRequest<'a> {
     pub(crate) driver_secret_env: Vec<k8s_openapi::api::core::v1::EnvVar>,
     /// Secrets mounted in the driver and the executors.
     pub(crate) secret_volumes: Vec<SecretVolume>,
+}
+
+impl<'a> AppRequest<'a> {
+    /// A job running `main_file` of `config_maps` with `--config <code dir>/job.json`, and nothing
+    /// else: set the other fields with struct update syntax.
+    pub(crate) fn new(
+        template: &'static str,
+        main_file: &'a str,
+        config_maps: Vec<ConfigMapFiles>,
+    ) -> Self {
+        AppRequest {
+            template,
+            main_file,
+            arguments: vec!["--config".into(), format!("{JOB_CODE_DIR}/job.json")],
+            packages: vec![],
+            spark_conf: BTreeMap::new(),
+            extra_volumes: vec![],
+            config_maps,
+            driver_env: vec![],
+            driver_secret_env: vec![],
+            secret_volumes: vec![],
+        }
+    }
 }
 
 fn hardened_container() -> SecurityContext {
@@ -569,8 +597,107 @@ impl SparkJob {
         if let Some(s3) = &self.s3 {
             s3.contribute(Some(catalog.name()), &mut contribution);
         }
+        let (mut spark_conf, driver_annotations, monitoring) =
+            self.spark_conf(std::mem::take(&mut contribution.spark_conf));
+        spark_conf.extend(req.spark_conf);
+        spark_conf.extend(self.spark_conf.clone());
+        let packages = self.packages(
+            std::mem::take(&mut contribution.packages)
+                .into_iter()
+                .chain(req.packages),
+        );
+        let (volumes, driver_mounts, executor_mounts) =
+            self.volumes(&req.extra_volumes, &req.secret_volumes);
+        let labels = self.labels(template);
+        let mut driver_env = contribution.driver_env;
+        driver_env.extend(req.driver_secret_env);
+        for (name, value) in req.driver_env {
+            driver_env.push(k8s_openapi::api::core::v1::EnvVar {
+                name,
+                value: Some(value),
+                ..Default::default()
+            });
+        }
+        let driver = DriverSpec {
+            pod: PodSpec {
+                cores: Some(self.driver_cores),
+                memory: Some(self.driver_memory.clone()),
+                labels: labels.clone(),
+                annotations: driver_annotations,
+                env: driver_env,
+                volume_mounts: driver_mounts,
+                security_context: Some(hardened_container()),
+                pod_security_context: Some(hardened_pod()),
+                service_account: Some(self.service_account_name()),
+                ..PodSpec::default()
+            },
+        };
+        let executor = ExecutorSpec {
+            instances: Some(self.executor_instances),
+            pod: PodSpec {
+                cores: Some(self.executor_cores),
+                memory: Some(self.executor_memory.clone()),
+                labels: labels.clone(),
+                env: contribution.executor_env,
+                volume_mounts: executor_mounts,
+                security_context: Some(hardened_container()),
+                pod_security_context: Some(hardened_pod()),
+                ..PodSpec::default()
+            },
+        };
+        let spec = SparkApplicationSpec {
+            type_: "Python".into(),
+            mode: Some("cluster".into()),
+            image: Some(self.image.clone()),
+            image_pull_policy: Some(self.image_pull_policy.clone()),
+            python_version: Some("3".into()),
+            spark_version: versions::SPARK_VERSION.into(),
+            main_application_file: format!("local://{JOB_CODE_DIR}/{}", req.main_file),
+            arguments: req.arguments,
+            spark_conf,
+            deps: Some(Dependencies {
+                packages,
+                ..Dependencies::default()
+            }),
+            driver,
+            executor,
+            dynamic_allocation: self.dynamic_allocation.map(|(min, max)| DynamicAllocation {
+                enabled: true,
+                initial_executors: Some(min.max(1)),
+                min_executors: Some(min),
+                max_executors: Some(max),
+                shuffle_tracking_enabled: Some(true),
+                ..DynamicAllocation::default()
+            }),
+            restart_policy: Some(self.restart_policy()),
+            time_to_live_seconds: self.time_to_live_seconds,
+            monitoring,
+            volumes,
+            ..SparkApplicationSpec::default()
+        };
+        let (service_account, role, role_binding) = self.driver_rbac(template);
+        Ok(JobBundle {
+            template,
+            application: self.application(template, spec),
+            service_account,
+            role,
+            role_binding,
+            config_maps: req.config_maps,
+            readme: String::new(),
+        })
+    }
 
-        let mut spark_conf = contribution.spark_conf;
+    /// The Iceberg and monitoring Spark settings on top of `spark_conf` (the catalog's and S3's),
+    /// with the driver's annotations and the operator's monitoring spec.
+    fn spark_conf(
+        &self,
+        spark_conf: BTreeMap<String, String>,
+    ) -> (
+        BTreeMap<String, String>,
+        BTreeMap<String, String>,
+        Option<MonitoringSpec>,
+    ) {
+        let mut spark_conf = spark_conf;
         spark_conf.insert(
             "spark.sql.extensions".into(),
             "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions".into(),
@@ -613,24 +740,29 @@ impl SparkJob {
             }
             None => {}
         }
-        spark_conf.extend(req.spark_conf);
-        spark_conf.extend(self.spark_conf.clone());
+        (spark_conf, driver_annotations, monitoring)
+    }
 
+    /// The Iceberg runtime and AWS bundle, then `more` and the job's own packages, without repeats.
+    fn packages(&self, more: impl Iterator<Item = String>) -> Vec<String> {
         let mut packages = vec![
             versions::iceberg_spark_runtime(),
             versions::iceberg_aws_bundle(),
         ];
-        for p in contribution
-            .packages
-            .into_iter()
-            .chain(req.packages)
-            .chain(self.packages.clone())
-        {
+        for p in more.chain(self.packages.clone()) {
             if !packages.contains(&p) {
                 packages.push(p);
             }
         }
+        packages
+    }
 
+    /// The pod volumes (job code, extra ConfigMaps, Secrets) and the driver's and executors' mounts.
+    fn volumes(
+        &self,
+        extra_volumes: &[ExtraVolume],
+        secret_volumes: &[SecretVolume],
+    ) -> (Vec<Volume>, Vec<VolumeMount>, Vec<VolumeMount>) {
         let code_cm = self.code_config_map_name();
         let mut volumes = vec![Volume {
             name: "job-code".into(),
@@ -646,7 +778,7 @@ impl SparkJob {
             read_only: Some(true),
             ..VolumeMount::default()
         }];
-        for (i, (cm, path, items)) in req.extra_volumes.iter().enumerate() {
+        for (i, (cm, path, items)) in extra_volumes.iter().enumerate() {
             let name = format!("job-files-{i}");
             volumes.push(Volume {
                 name: name.clone(),
@@ -675,7 +807,7 @@ impl SparkJob {
         }
 
         let mut executor_mounts = Vec::new();
-        for sv in &req.secret_volumes {
+        for sv in secret_volumes {
             volumes.push(Volume {
                 name: sv.volume.clone(),
                 secret: Some(k8s_openapi::api::core::v1::SecretVolumeSource {
@@ -703,45 +835,12 @@ impl SparkJob {
             driver_mounts.push(mount.clone());
             executor_mounts.push(mount);
         }
+        (volumes, driver_mounts, executor_mounts)
+    }
 
-        let labels = self.labels(template);
-        let mut driver_env = contribution.driver_env;
-        driver_env.extend(req.driver_secret_env);
-        for (name, value) in req.driver_env {
-            driver_env.push(k8s_openapi::api::core::v1::EnvVar {
-                name,
-                value: Some(value),
-                ..Default::default()
-            });
-        }
-        let driver = DriverSpec {
-            pod: PodSpec {
-                cores: Some(self.driver_cores),
-                memory: Some(self.driver_memory.clone()),
-                labels: labels.clone(),
-                annotations: driver_annotations,
-                env: driver_env,
-                volume_mounts: driver_mounts,
-                security_context: Some(hardened_container()),
-                pod_security_context: Some(hardened_pod()),
-                service_account: Some(self.service_account_name()),
-                ..PodSpec::default()
-            },
-        };
-        let executor = ExecutorSpec {
-            instances: Some(self.executor_instances),
-            pod: PodSpec {
-                cores: Some(self.executor_cores),
-                memory: Some(self.executor_memory.clone()),
-                labels: labels.clone(),
-                env: contribution.executor_env,
-                volume_mounts: executor_mounts,
-                security_context: Some(hardened_container()),
-                pod_security_context: Some(hardened_pod()),
-                ..PodSpec::default()
-            },
-        };
-        let restart_policy = Some(match self.restart {
+    /// The operator's restart policy for the job's [`Restart`].
+    fn restart_policy(&self) -> RestartPolicy {
+        match self.restart {
             Restart::Never => RestartPolicy {
                 type_: "Never".into(),
                 ..RestartPolicy::default()
@@ -762,41 +861,22 @@ impl SparkJob {
                 on_submission_failure_retry_interval: Some(interval_seconds),
                 ..RestartPolicy::default()
             },
-        });
-        let spec = SparkApplicationSpec {
-            type_: "Python".into(),
-            mode: Some("cluster".into()),
-            image: Some(self.image.clone()),
-            image_pull_policy: Some(self.image_pull_policy.clone()),
-            python_version: Some("3".into()),
-            spark_version: versions::SPARK_VERSION.into(),
-            main_application_file: format!("local://{JOB_CODE_DIR}/{}", req.main_file),
-            arguments: req.arguments,
-            spark_conf,
-            deps: Some(Dependencies {
-                packages,
-                ..Dependencies::default()
-            }),
-            driver,
-            executor,
-            dynamic_allocation: self.dynamic_allocation.map(|(min, max)| DynamicAllocation {
-                enabled: true,
-                initial_executors: Some(min.max(1)),
-                min_executors: Some(min),
-                max_executors: Some(max),
-                shuffle_tracking_enabled: Some(true),
-                ..DynamicAllocation::default()
-            }),
-            restart_policy,
-            time_to_live_seconds: self.time_to_live_seconds,
-            monitoring,
-            volumes,
-            ..SparkApplicationSpec::default()
-        };
+        }
+    }
+
+    /// The `SparkApplication`, or the `ScheduledSparkApplication` when the job has a schedule.
+    fn application(&self, template: &'static str, spec: SparkApplicationSpec) -> Application {
         let metadata = self.metadata(&self.name, template);
-        let application = match &self.schedule {
-            None => Application::Once(SparkApplication::new(metadata, spec)),
-            Some(cron) => Application::Scheduled(ScheduledSparkApplication::new(
+        match &self.schedule {
+            None => Application::Once(CustomResource::with_metadata(
+                API_VERSION,
+                "SparkApplication",
+                metadata,
+                spec,
+            )),
+            Some(cron) => Application::Scheduled(CustomResource::with_metadata(
+                API_VERSION,
+                "ScheduledSparkApplication",
                 metadata,
                 ScheduledSparkApplicationSpec {
                     schedule: cron.clone(),
@@ -809,8 +889,11 @@ impl SparkJob {
                     extra: BTreeMap::new(),
                 },
             )),
-        };
+        }
+    }
 
+    /// The driver's ServiceAccount, and the Role and RoleBinding that let it manage its executors.
+    fn driver_rbac(&self, template: &'static str) -> (ServiceAccount, Role, RoleBinding) {
         let sa_name = self.service_account_name();
         let service_account = ServiceAccount {
             metadata: self.metadata(&sa_name, template),
@@ -854,15 +937,7 @@ impl SparkJob {
                 ..Subject::default()
             }]),
         };
-        Ok(JobBundle {
-            template,
-            application,
-            service_account,
-            role,
-            role_binding,
-            config_maps: req.config_maps,
-            readme: String::new(),
-        })
+        (service_account, role, role_binding)
     }
 }
 

@@ -16,6 +16,21 @@
 //! and a ConfigMap of job code; [`JobBundle::to_bundle`] turns it into a [`manifest_bundle::Bundle`]
 //! that writes a Kustomize base.
 //!
+//! ## Builders
+//!
+//! Every builder of this crate has one shape, the same as in strimzi-templates and argo-templates:
+//!
+//! - `X::new(required…)` takes what the job cannot exist without; everything else has a documented
+//!   default. The builders are named after their template (`CdcToIceberg` builds `cdc-to-iceberg`)
+//!   rather than `XBuilder`, because the committed bases and their READMEs cite those names.
+//! - Setters (the template's own, and the shared ones of [`SparkJobOptions`]) take
+//!   `impl Into<String>` (or the value's own type) and return `Self`.
+//! - `build(self) -> Result<JobBundle>` validates the whole configuration and returns a typed [`Error`].
+//! - The [`JobBundle`] it builds implements [`manifest_bundle::Objects`]: `push_into(&mut bundle)`
+//!   adds its Kubernetes objects to a [`manifest_bundle::Bundle`], `objects()` returns them as JSON.
+//! - The committed bases are [`release`] ([`manifest_bundle::Release`]): the `render-bases` command
+//!   writes them, `--check`s them (exit 1, one line per stale file) and packs the release tarball.
+//!
 //! ```no_run
 //! use spark_templates::prelude::*;
 //!
@@ -81,4 +96,11 @@ pub mod prelude {
 /// The folder of the committed bases in the source tree.
 pub fn bases_dir() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bases")
+}
+
+/// Every committed base ([`defaults::bundles`]) as this version's release: what the `render-bases`
+/// command writes, checks and packs.
+pub fn release() -> Result<manifest_bundle::Release> {
+    Ok(manifest_bundle::release!(defaults::bundles()?)
+        .regenerate_with("cargo run -p spark-templates --bin render-bases"))
 }

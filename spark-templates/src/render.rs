@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
-use minijinja::{Environment, UndefinedBehavior};
+use minijinja::Environment;
 use serde::Serialize;
 
 use crate::catalog::CONF_FROM_ENV_PREFIX;
@@ -75,29 +75,10 @@ const TEMPLATES: &[(&str, &str)] = &[
 
 fn env() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
-    ENV.get_or_init(|| {
-        let mut env = Environment::new();
-        env.set_syntax(
-            minijinja::syntax::SyntaxConfig::builder()
-                .trim_blocks(true)
-                .lstrip_blocks(true)
-                .keep_trailing_newline(true)
-                .build()
-                .expect("valid syntax configuration"),
-        );
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
-        for (name, source) in TEMPLATES {
-            env.add_template(name, source)
-                .unwrap_or_else(|e| panic!("built-in template {name} does not parse: {e}"));
-        }
-        env
-    })
+    ENV.get_or_init(|| manifest_bundle::jinja::environment(TEMPLATES))
 }
 
-/// A serialisable value for a template context.
-pub(crate) fn sv<T: Serialize>(value: &T) -> minijinja::Value {
-    minijinja::Value::from(minijinja::value::Serde(value))
-}
+pub(crate) use manifest_bundle::jinja::value as sv;
 
 /// Renders one of the built-in templates.
 pub(crate) fn render(name: &str, ctx: &minijinja::Value) -> Result<String> {

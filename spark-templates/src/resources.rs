@@ -8,64 +8,19 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::{
     EnvVar, PodSecurityContext, SecurityContext, Volume, VolumeMount,
 };
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The API version of both resources.
 pub const API_VERSION: &str = "sparkoperator.k8s.io/v1beta2";
 
-/// A `SparkApplication`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SparkApplication {
-    /// Always [`API_VERSION`].
-    pub api_version: String,
-    /// Always `SparkApplication`.
-    pub kind: String,
-    /// Name, namespace, labels, annotations.
-    pub metadata: ObjectMeta,
-    /// The application.
-    pub spec: SparkApplicationSpec,
-}
+pub use manifest_bundle::CustomResource;
 
-impl SparkApplication {
-    /// A `SparkApplication` with this metadata and spec.
-    pub fn new(metadata: ObjectMeta, spec: SparkApplicationSpec) -> Self {
-        SparkApplication {
-            api_version: API_VERSION.into(),
-            kind: "SparkApplication".into(),
-            metadata,
-            spec,
-        }
-    }
-}
+/// A `SparkApplication` ([`API_VERSION`]).
+pub type SparkApplication = CustomResource<SparkApplicationSpec>;
 
-/// A `ScheduledSparkApplication`: a cron schedule around a [`SparkApplicationSpec`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ScheduledSparkApplication {
-    /// Always [`API_VERSION`].
-    pub api_version: String,
-    /// Always `ScheduledSparkApplication`.
-    pub kind: String,
-    /// Name, namespace, labels, annotations.
-    pub metadata: ObjectMeta,
-    /// The schedule and the application template.
-    pub spec: ScheduledSparkApplicationSpec,
-}
-
-impl ScheduledSparkApplication {
-    /// A `ScheduledSparkApplication` with this metadata and spec.
-    pub fn new(metadata: ObjectMeta, spec: ScheduledSparkApplicationSpec) -> Self {
-        ScheduledSparkApplication {
-            api_version: API_VERSION.into(),
-            kind: "ScheduledSparkApplication".into(),
-            metadata,
-            spec,
-        }
-    }
-}
+/// A `ScheduledSparkApplication` ([`API_VERSION`]): a cron schedule around a [`SparkApplicationSpec`].
+pub type ScheduledSparkApplication = CustomResource<ScheduledSparkApplicationSpec>;
 
 /// `ScheduledSparkApplication.spec`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

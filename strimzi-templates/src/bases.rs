@@ -1,9 +1,10 @@
 //! The committed Kustomize bases under `strimzi-templates/bases/`, built from the typed builders
 //! with the defaults documented in each base's README.
 
+use manifest_bundle::Objects;
 use std::sync::OnceLock;
 
-use minijinja::{context, Environment, UndefinedBehavior};
+use minijinja::{context, Environment};
 use serde_json::Value;
 
 use crate::connect::{
@@ -71,23 +72,7 @@ const README_TEMPLATES: &[(&str, &str)] = &[
 
 fn readme_env() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
-    ENV.get_or_init(|| {
-        let mut env = Environment::new();
-        env.set_syntax(
-            minijinja::syntax::SyntaxConfig::builder()
-                .trim_blocks(true)
-                .lstrip_blocks(true)
-                .keep_trailing_newline(true)
-                .build()
-                .expect("valid syntax configuration"),
-        );
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
-        for (name, source) in README_TEMPLATES {
-            env.add_template(name, source)
-                .unwrap_or_else(|e| panic!("built-in template {name} does not parse: {e}"));
-        }
-        env
-    })
+    ENV.get_or_init(|| manifest_bundle::jinja::environment(README_TEMPLATES))
 }
 
 /// Renders the README template of base `name` (`templates/readme/<name>.md.j2`).
@@ -173,14 +158,14 @@ pub fn debezium_postgres() -> Result<Base> {
     let connect = KafkaConnectBuilder::new(CONNECT, &cluster, NAMESPACE)
         .image("registry.example.com/data-tier/kafka-connect-cdc:0.1.0")
         .push_secret(PUSH_SECRET)
-        .readable_secrets(&[POSTGRES_SECRET, S3_SECRET]);
+        .readable_secrets([POSTGRES_SECRET, S3_SECRET]);
     let source = PostgresSourceBuilder::new(CONNECT, POSTGRES_CONNECTOR, TOPIC_PREFIX)
         .database("inventory-postgres.databases.svc", 5432, "inventory")
         .credentials(
             secret(POSTGRES_SECRET, "username")?,
             secret(POSTGRES_SECRET, "password")?,
         )
-        .tables(&CAPTURED_TABLES)
+        .tables(CAPTURED_TABLES)
         .snapshot_mode(SnapshotMode::Initial)
         .registry_url(&registry_url);
     let cdc_topics: Vec<String> = CAPTURED_TABLES
@@ -234,16 +219,16 @@ pub fn debezium_postgres() -> Result<Base> {
     );
     let [c0, c1, c2] = connect.storage_topics();
     let connect_user = UserBuilder::new(CLUSTER, CONNECT, cluster.client_auth())
-        .connect_worker(&connect.group_id(), [&c0, &c1, &c2])
-        .source_connector(&format!("{TOPIC_PREFIX}."))
-        .source_connector(&format!("__debezium-heartbeat.{TOPIC_PREFIX}"))
-        .sink_connector(ICEBERG_CONNECTOR, &sink.source_topics())
+        .connect_worker(connect.group_id(), [&c0, &c1, &c2])
+        .source_connector(format!("{TOPIC_PREFIX}."))
+        .source_connector(format!("__debezium-heartbeat.{TOPIC_PREFIX}"))
+        .sink_connector(ICEBERG_CONNECTOR, sink.source_topics())
         .iceberg_control(
             ICEBERG_CONNECTOR,
             sink.control(),
             ICEBERG_CONTROL_GROUP_PREFIX,
         )
-        .producer(&[&dlq])
+        .producer([&dlq])
         .build()?;
     objects.push(connect_user.to_value()?);
     for spark_user in [BACKFILL_GROUP, SPARK_CDC_USER] {

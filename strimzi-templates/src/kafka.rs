@@ -1,5 +1,6 @@
 //! `Kafka` and `KafkaNodePool` for a small KRaft cluster.
 
+use manifest_bundle::{Bundle, Objects};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
@@ -12,7 +13,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::meta::{
-    to_value, validate_label, CustomResource, CLUSTER_LABEL, PART_OF, PART_OF_LABEL,
+    resource, validate_label, CustomResource, CLUSTER_LABEL, PART_OF, PART_OF_LABEL,
     STRIMZI_API_VERSION,
 };
 
@@ -430,9 +431,9 @@ pub struct KafkaClusterBuilder {
 impl KafkaClusterBuilder {
     /// Defaults: 3 controllers + 3 brokers, internal TLS listener `tls` on 9093 with
     /// mutual TLS client authentication, replication factor 3, `min.insync.replicas` 2, 100Gi volumes, metrics on.
-    pub fn new(name: &str) -> Self {
+    pub fn new(name: impl Into<String>) -> Self {
         Self {
-            name: name.to_owned(),
+            name: name.into(),
             version: None,
             topology: Topology::Dedicated {
                 controllers: 3,
@@ -456,8 +457,8 @@ impl KafkaClusterBuilder {
     }
 
     /// Pins the Kafka version (default: the operator's default).
-    pub fn version(mut self, version: &str) -> Self {
-        self.version = Some(version.to_owned());
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        self.version = Some(version.into());
         self
     }
 
@@ -468,8 +469,8 @@ impl KafkaClusterBuilder {
     }
 
     /// The client listener: name, port and type (`internal` by default).
-    pub fn listener(mut self, name: &str, port: u16, type_: ListenerType) -> Self {
-        self.listener_name = name.to_owned();
+    pub fn listener(mut self, name: impl Into<String>, port: u16, type_: ListenerType) -> Self {
+        self.listener_name = name.into();
         self.listener_port = port;
         self.listener_type = type_;
         self
@@ -489,8 +490,8 @@ impl KafkaClusterBuilder {
     }
 
     /// Volume size and storage class of every node.
-    pub fn storage(mut self, size: &str, class: Option<&str>) -> Self {
-        self.storage_size = size.to_owned();
+    pub fn storage(mut self, size: impl Into<String>, class: Option<&str>) -> Self {
+        self.storage_size = size.into();
         self.storage_class = class.map(str::to_owned);
         self
     }
@@ -526,7 +527,7 @@ impl KafkaClusterBuilder {
         roles: Vec<NodeRole>,
         res: &Resources,
     ) -> KafkaNodePool {
-        CustomResource::new(
+        resource(
             STRIMZI_API_VERSION,
             "KafkaNodePool",
             name,
@@ -648,7 +649,7 @@ impl KafkaClusterBuilder {
         let operator = || OperatorSpec {
             resources: Some(self.operator_resources.to_requirements()),
         };
-        let kafka = CustomResource::new(
+        let kafka = resource(
             STRIMZI_API_VERSION,
             "Kafka",
             &self.name,
@@ -735,36 +736,22 @@ impl KafkaCluster {
             .as_ref()
             .map_or(ClientAuth::Tls, |a| a.type_)
     }
-
-    /// All objects, in a stable order.
-    pub fn objects(&self) -> Result<Vec<Value>> {
-        let mut out = Vec::new();
-        if let Some(cm) = &self.metrics_config {
-            out.push(to_value(
-                "ConfigMap",
-                &with_type_meta(cm, "v1", "ConfigMap")?,
-            )?);
-        }
-        for pool in &self.node_pools {
-            out.push(pool.to_value()?);
-        }
-        out.push(self.kafka.to_value()?);
-        Ok(out)
-    }
 }
 
-/// Serialises a k8s-openapi object and adds `apiVersion`/`kind`.
-pub(crate) fn with_type_meta<T: Serialize>(
-    obj: &T,
-    api_version: &str,
-    kind: &str,
-) -> Result<Value> {
-    let mut v = to_value(kind, obj)?;
-    if let Value::Object(map) = &mut v {
-        map.insert("apiVersion".to_owned(), Value::from(api_version));
-        map.insert("kind".to_owned(), Value::from(kind));
+impl Objects for KafkaCluster {
+    type Error = Error;
+
+    /// The metrics ConfigMap (if any), the node pools, then the `Kafka`.
+    fn push_into(&self, bundle: &mut Bundle) -> Result<()> {
+        if let Some(cm) = &self.metrics_config {
+            bundle.push(cm)?;
+        }
+        for pool in &self.node_pools {
+            bundle.push(pool)?;
+        }
+        bundle.push(&self.kafka)?;
+        Ok(())
     }
-    Ok(v)
 }
 
 #[cfg(test)]

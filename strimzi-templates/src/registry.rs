@@ -1,22 +1,22 @@
 //! Schema registry: Apicurio Registry 3 (`ApicurioRegistry3`, default) or Confluent Schema
 //! Registry as a plain Deployment + Service.
 
+use manifest_bundle::{Bundle, Objects};
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::core::v1::{
     Container, ContainerPort, EnvVar, EnvVarSource, HTTPGetAction, ObjectFieldSelector,
-    PodSecurityContext, PodSpec, PodTemplateSpec, Probe, SecretKeySelector, SecretVolumeSource,
-    Service, ServicePort, ServiceSpec, Volume, VolumeMount,
+    PodSecurityContext, PodSpec, PodTemplateSpec, Probe, SecretVolumeSource, Service, ServicePort,
+    ServiceSpec, Volume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::kafka::{with_type_meta, ClientAuth, KafkaCluster, Resources};
-use crate::meta::{validate_label, CustomResource, PART_OF, PART_OF_LABEL};
+use crate::kafka::{ClientAuth, KafkaCluster, Resources};
+use crate::meta::{resource, validate_label, CustomResource, PART_OF, PART_OF_LABEL};
 use crate::secret::SecretKeyRef;
 
 /// API group/version of `ApicurioRegistry3` (Apicurio Registry operator 3.x).
@@ -234,7 +234,7 @@ pub fn apicurio_registry(
             }
         }
     };
-    Ok(CustomResource::new(
+    Ok(resource(
         APICURIO_API_VERSION,
         "ApicurioRegistry3",
         name,
@@ -290,69 +290,7 @@ impl ConfluentRegistry {
             (PART_OF_LABEL.to_owned(), PART_OF.to_owned()),
         ]);
         let ca = cluster.cluster_ca_secret();
-        let plain = |n: &str, v: &str| EnvVar {
-            name: n.to_owned(),
-            value: Some(v.to_owned()),
-            ..EnvVar::default()
-        };
-        let secret = |n: &str, secret: &str, key: &str| EnvVar {
-            name: n.to_owned(),
-            value_from: Some(EnvVarSource {
-                secret_key_ref: Some(SecretKeySelector {
-                    name: secret.to_owned(),
-                    key: key.to_owned(),
-                    ..SecretKeySelector::default()
-                }),
-                ..EnvVarSource::default()
-            }),
-            ..EnvVar::default()
-        };
-        let env = vec![
-            EnvVar {
-                name: "SCHEMA_REGISTRY_HOST_NAME".to_owned(),
-                value_from: Some(EnvVarSource {
-                    field_ref: Some(ObjectFieldSelector {
-                        field_path: "status.podIP".to_owned(),
-                        ..ObjectFieldSelector::default()
-                    }),
-                    ..EnvVarSource::default()
-                }),
-                ..EnvVar::default()
-            },
-            plain("SCHEMA_REGISTRY_LISTENERS", "http://0.0.0.0:8081"),
-            plain(
-                "SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS",
-                &format!("SSL://{}", cluster.bootstrap_servers()),
-            ),
-            plain("SCHEMA_REGISTRY_KAFKASTORE_SECURITY_PROTOCOL", "SSL"),
-            plain("SCHEMA_REGISTRY_KAFKASTORE_TOPIC", CONFLUENT_TOPIC),
-            plain("SCHEMA_REGISTRY_KAFKASTORE_GROUP_ID", name),
-            plain(
-                "SCHEMA_REGISTRY_KAFKASTORE_SSL_TRUSTSTORE_LOCATION",
-                "/etc/kafka-ca/ca.p12",
-            ),
-            plain("SCHEMA_REGISTRY_KAFKASTORE_SSL_TRUSTSTORE_TYPE", "PKCS12"),
-            secret(
-                "SCHEMA_REGISTRY_KAFKASTORE_SSL_TRUSTSTORE_PASSWORD",
-                &ca,
-                "ca.password",
-            ),
-            plain(
-                "SCHEMA_REGISTRY_KAFKASTORE_SSL_KEYSTORE_LOCATION",
-                "/etc/kafka-user/user.p12",
-            ),
-            plain("SCHEMA_REGISTRY_KAFKASTORE_SSL_KEYSTORE_TYPE", "PKCS12"),
-            secret(
-                "SCHEMA_REGISTRY_KAFKASTORE_SSL_KEYSTORE_PASSWORD",
-                user,
-                "user.password",
-            ),
-            secret(
-                "SCHEMA_REGISTRY_KAFKASTORE_SSL_KEY_PASSWORD",
-                user,
-                "user.password",
-            ),
-        ];
+        let env = confluent_env(name, cluster, user, &ca);
         let volume = |vname: &str, secret: &str| Volume {
             name: vname.to_owned(),
             secret: Some(SecretVolumeSource {
@@ -425,36 +363,95 @@ impl ConfluentRegistry {
             }),
             ..Deployment::default()
         };
-        let service = Service {
-            metadata: ObjectMeta {
-                name: Some(name.to_owned()),
-                labels: Some(labels.clone()),
-                ..ObjectMeta::default()
-            },
-            spec: Some(ServiceSpec {
-                selector: Some(labels),
-                ports: Some(vec![ServicePort {
-                    name: Some("http".to_owned()),
-                    port: 8081,
-                    target_port: Some(IntOrString::String("http".to_owned())),
-                    ..ServicePort::default()
-                }]),
-                ..ServiceSpec::default()
-            }),
-            ..Service::default()
-        };
+        let service = confluent_service(name, labels);
         Ok(Self {
             deployment,
             service,
         })
     }
+}
 
-    /// Both objects.
-    pub fn objects(&self) -> Result<Vec<Value>> {
-        Ok(vec![
-            with_type_meta(&self.deployment, "apps/v1", "Deployment")?,
-            with_type_meta(&self.service, "v1", "Service")?,
-        ])
+impl Objects for ConfluentRegistry {
+    type Error = Error;
+
+    /// The Deployment, then the Service.
+    fn push_into(&self, bundle: &mut Bundle) -> Result<()> {
+        bundle.push(&self.deployment)?;
+        bundle.push(&self.service)?;
+        Ok(())
+    }
+}
+
+/// The Confluent Schema Registry container's environment: Kafka store over mTLS as `user`.
+fn confluent_env(name: &str, cluster: &KafkaCluster, user: &str, ca: &str) -> Vec<EnvVar> {
+    use manifest_bundle::env::{from_secret as secret, plain};
+    vec![
+        EnvVar {
+            name: "SCHEMA_REGISTRY_HOST_NAME".to_owned(),
+            value_from: Some(EnvVarSource {
+                field_ref: Some(ObjectFieldSelector {
+                    field_path: "status.podIP".to_owned(),
+                    ..ObjectFieldSelector::default()
+                }),
+                ..EnvVarSource::default()
+            }),
+            ..EnvVar::default()
+        },
+        plain("SCHEMA_REGISTRY_LISTENERS", "http://0.0.0.0:8081"),
+        plain(
+            "SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS",
+            format!("SSL://{}", cluster.bootstrap_servers()),
+        ),
+        plain("SCHEMA_REGISTRY_KAFKASTORE_SECURITY_PROTOCOL", "SSL"),
+        plain("SCHEMA_REGISTRY_KAFKASTORE_TOPIC", CONFLUENT_TOPIC),
+        plain("SCHEMA_REGISTRY_KAFKASTORE_GROUP_ID", name),
+        plain(
+            "SCHEMA_REGISTRY_KAFKASTORE_SSL_TRUSTSTORE_LOCATION",
+            "/etc/kafka-ca/ca.p12",
+        ),
+        plain("SCHEMA_REGISTRY_KAFKASTORE_SSL_TRUSTSTORE_TYPE", "PKCS12"),
+        secret(
+            "SCHEMA_REGISTRY_KAFKASTORE_SSL_TRUSTSTORE_PASSWORD",
+            ca,
+            "ca.password",
+        ),
+        plain(
+            "SCHEMA_REGISTRY_KAFKASTORE_SSL_KEYSTORE_LOCATION",
+            "/etc/kafka-user/user.p12",
+        ),
+        plain("SCHEMA_REGISTRY_KAFKASTORE_SSL_KEYSTORE_TYPE", "PKCS12"),
+        secret(
+            "SCHEMA_REGISTRY_KAFKASTORE_SSL_KEYSTORE_PASSWORD",
+            user,
+            "user.password",
+        ),
+        secret(
+            "SCHEMA_REGISTRY_KAFKASTORE_SSL_KEY_PASSWORD",
+            user,
+            "user.password",
+        ),
+    ]
+}
+
+/// The Confluent Schema Registry's Service (port 8081, named `http`).
+fn confluent_service(name: &str, labels: BTreeMap<String, String>) -> Service {
+    Service {
+        metadata: ObjectMeta {
+            name: Some(name.to_owned()),
+            labels: Some(labels.clone()),
+            ..ObjectMeta::default()
+        },
+        spec: Some(ServiceSpec {
+            selector: Some(labels),
+            ports: Some(vec![ServicePort {
+                name: Some("http".to_owned()),
+                port: 8081,
+                target_port: Some(IntOrString::String("http".to_owned())),
+                ..ServicePort::default()
+            }]),
+            ..ServiceSpec::default()
+        }),
+        ..Service::default()
     }
 }
 

@@ -6,7 +6,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::meta::{validate_subdomain, CustomResource, CLUSTER_LABEL, STRIMZI_API_VERSION};
+use crate::meta::{
+    resource, validate_subdomain, CustomResource, CLUSTER_LABEL, STRIMZI_API_VERSION,
+};
 
 /// A `KafkaTopic` custom resource.
 pub type KafkaTopic = CustomResource<KafkaTopicSpec>;
@@ -113,10 +115,10 @@ pub struct TopicBuilder {
 
 impl TopicBuilder {
     /// A topic with 3 partitions, 3 replicas, `min.insync.replicas` 2.
-    pub fn new(cluster: &str, topic: &str) -> Self {
+    pub fn new(cluster: impl Into<String>, topic: impl Into<String>) -> Self {
         Self {
-            cluster: cluster.to_owned(),
-            topic: topic.to_owned(),
+            cluster: cluster.into(),
+            topic: topic.into(),
             partitions: 3,
             replicas: 3,
             config: BTreeMap::from([("min.insync.replicas".to_owned(), Value::from(2))]),
@@ -174,8 +176,8 @@ impl TopicBuilder {
     }
 
     /// Sets any topic config key.
-    pub fn config(mut self, key: &str, value: impl Into<Value>) -> Self {
-        self.config.insert(key.to_owned(), value.into());
+    pub fn config(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.config.insert(key.into(), value.into());
         self
     }
 
@@ -194,7 +196,7 @@ impl TopicBuilder {
         }
         let name = resource_name(&self.topic)?;
         let topic_name = (name != self.topic).then(|| self.topic.clone());
-        Ok(CustomResource::new(
+        Ok(resource(
             STRIMZI_API_VERSION,
             "KafkaTopic",
             &name,

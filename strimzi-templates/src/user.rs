@@ -4,7 +4,9 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::kafka::ClientAuth;
-use crate::meta::{validate_subdomain, CustomResource, CLUSTER_LABEL, STRIMZI_API_VERSION};
+use crate::meta::{
+    resource, validate_subdomain, CustomResource, CLUSTER_LABEL, STRIMZI_API_VERSION,
+};
 use crate::topic::validate_topic_name;
 
 /// A `KafkaUser` custom resource.
@@ -138,10 +140,10 @@ pub struct UserBuilder {
 
 impl UserBuilder {
     /// A user of `cluster` with no permissions yet.
-    pub fn new(cluster: &str, name: &str, auth: ClientAuth) -> Self {
+    pub fn new(cluster: impl Into<String>, name: impl Into<String>, auth: ClientAuth) -> Self {
         Self {
-            cluster: cluster.to_owned(),
-            name: name.to_owned(),
+            cluster: cluster.into(),
+            name: name.into(),
             auth,
             acls: Vec::new(),
             errors: Vec::new(),
@@ -171,49 +173,50 @@ impl UserBuilder {
         ));
     }
 
-    /// Consume `topics` as consumer group `group`: Read+Describe on each topic, Read on the group.
-    pub fn consumer_group(mut self, group: &str, topics: &[&str]) -> Self {
+    /// `operations` on each of `topics` (literal names).
+    fn topics(
+        &mut self,
+        topics: impl IntoIterator<Item = impl AsRef<str>>,
+        operations: &[Operation],
+    ) {
         for t in topics {
-            self.topic(
-                t,
-                PatternType::Literal,
-                &[Operation::Read, Operation::Describe],
-            );
+            self.topic(t.as_ref(), PatternType::Literal, operations);
         }
-        self.group(group, PatternType::Literal);
+    }
+
+    /// Consume `topics` as consumer group `group`: Read+Describe on each topic, Read on the group.
+    pub fn consumer_group(
+        mut self,
+        group: impl AsRef<str>,
+        topics: impl IntoIterator<Item = impl AsRef<str>>,
+    ) -> Self {
+        self.topics(topics, &[Operation::Read, Operation::Describe]);
+        self.group(group.as_ref(), PatternType::Literal);
         self
     }
 
     /// Consume `topics` with consumer groups named `prefix...`: Read+Describe on each topic, Read on
     /// the groups by prefix. For clients that generate their group ids, such as Spark's Kafka
     /// source (`groupIdPrefix`).
-    pub fn consumer_group_prefix(mut self, prefix: &str, topics: &[&str]) -> Self {
-        for t in topics {
-            self.topic(
-                t,
-                PatternType::Literal,
-                &[Operation::Read, Operation::Describe],
-            );
-        }
-        self.group(prefix, PatternType::Prefix);
+    pub fn consumer_group_prefix(
+        mut self,
+        prefix: impl AsRef<str>,
+        topics: impl IntoIterator<Item = impl AsRef<str>>,
+    ) -> Self {
+        self.topics(topics, &[Operation::Read, Operation::Describe]);
+        self.group(prefix.as_ref(), PatternType::Prefix);
         self
     }
 
     /// Produce to `topics`: Write+Describe.
-    pub fn producer(mut self, topics: &[&str]) -> Self {
-        for t in topics {
-            self.topic(
-                t,
-                PatternType::Literal,
-                &[Operation::Write, Operation::Describe],
-            );
-        }
+    pub fn producer(mut self, topics: impl IntoIterator<Item = impl AsRef<str>>) -> Self {
+        self.topics(topics, &[Operation::Write, Operation::Describe]);
         self
     }
 
     /// A Kafka Connect worker: its group, and read/write on the three storage topics (which are
     /// declared as `KafkaTopic`s, so no Create is granted).
-    pub fn connect_worker(mut self, group_id: &str, storage_topics: [&str; 3]) -> Self {
+    pub fn connect_worker(mut self, group_id: impl AsRef<str>, storage_topics: [&str; 3]) -> Self {
         for t in storage_topics {
             self.topic(
                 t,
@@ -226,14 +229,14 @@ impl UserBuilder {
                 ],
             );
         }
-        self.group(group_id, PatternType::Literal);
+        self.group(group_id.as_ref(), PatternType::Literal);
         self
     }
 
     /// A source connector writing topics under `prefix` (Create, for Connect's topic creation).
-    pub fn source_connector(mut self, topic_prefix: &str) -> Self {
+    pub fn source_connector(mut self, topic_prefix: impl AsRef<str>) -> Self {
         self.topic(
-            topic_prefix,
+            topic_prefix.as_ref(),
             PatternType::Prefix,
             &[Operation::Write, Operation::Describe, Operation::Create],
         );
@@ -241,15 +244,16 @@ impl UserBuilder {
     }
 
     /// A sink connector named `connector` reading `topics` (Connect's group is `connect-<name>`).
-    pub fn sink_connector(mut self, connector: &str, topics: &[&str]) -> Self {
-        for t in topics {
-            self.topic(
-                t,
-                PatternType::Literal,
-                &[Operation::Read, Operation::Describe],
-            );
-        }
-        self.group(&format!("connect-{connector}"), PatternType::Literal);
+    pub fn sink_connector(
+        mut self,
+        connector: impl AsRef<str>,
+        topics: impl IntoIterator<Item = impl AsRef<str>>,
+    ) -> Self {
+        self.topics(topics, &[Operation::Read, Operation::Describe]);
+        self.group(
+            &format!("connect-{}", connector.as_ref()),
+            PatternType::Literal,
+        );
         self
     }
 
@@ -287,7 +291,7 @@ impl UserBuilder {
                 what: "KafkaUser ACLs",
             });
         }
-        Ok(CustomResource::new(
+        Ok(resource(
             STRIMZI_API_VERSION,
             "KafkaUser",
             &self.name,
@@ -310,7 +314,7 @@ mod tests {
     #[test]
     fn consumer_gets_read_describe_only() {
         let u = UserBuilder::new("lake", "reader", ClientAuth::Tls)
-            .consumer_group("g", &["orders"])
+            .consumer_group("g", ["orders"])
             .build()
             .unwrap();
         let acls = &u.spec.authorization.acls;
@@ -327,7 +331,7 @@ mod tests {
     #[test]
     fn bad_topic_in_acl_is_error() {
         let err = UserBuilder::new("lake", "w", ClientAuth::Tls)
-            .producer(&["no spaces"])
+            .producer(["no spaces"])
             .build()
             .unwrap_err();
         assert!(matches!(err, Error::InvalidTopicName { .. }));

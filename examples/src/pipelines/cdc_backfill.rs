@@ -18,9 +18,9 @@
 
 use anyhow::{bail, Result};
 use argo_templates::model::{
-    ArgoObject, Arguments, Parameter, WorkflowSpec, WorkflowTemplateRef, ARGO_API_VERSION,
+    Arguments, CustomResource, Parameter, WorkflowSpec, WorkflowTemplateRef, ARGO_API_VERSION,
 };
-use argo_templates::pipelines::cdc_backfill;
+use argo_templates::pipelines::CdcBackfillBuilder;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use strimzi_templates::bases as kafka;
 
@@ -91,10 +91,11 @@ pub fn overlay(from: &str) -> Result<Overlay> {
         .base(ARGO, "cdc-backfill")?;
 
     let topic = format!("{}.{}", kafka::TOPIC_PREFIX, kafka::CAPTURED_TABLES[0]);
-    let backfill = cdc_backfill(kafka::ICEBERG_CONNECTOR, &topic, TARGET_TABLE)?;
+    let backfill =
+        CdcBackfillBuilder::new(kafka::ICEBERG_CONNECTOR, &topic, TARGET_TABLE).build()?;
     o.want_bundle(&pipeline_bundle("cdc-backfill", &backfill.pipeline)?)?;
 
-    let run = ArgoObject {
+    let run = CustomResource {
         api_version: ARGO_API_VERSION.to_owned(),
         kind: "Workflow".to_owned(),
         metadata: ObjectMeta {

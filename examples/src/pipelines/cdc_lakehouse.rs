@@ -16,7 +16,8 @@
 
 use anyhow::Result;
 use argo_templates::pipelines::{
-    iceberg_maintenance, CronWorkflowBuilder, DailyAggregation, SCHEDULED_PREVIOUS_DATE,
+    CronWorkflowBuilder, DailyAggregationBuilder, IcebergMaintenanceBuilder,
+    SCHEDULED_PREVIOUS_DATE,
 };
 use strimzi_templates::bases as kafka;
 use strimzi_templates::connect::{PostgresSourceBuilder, SnapshotMode};
@@ -83,9 +84,9 @@ pub fn overlay() -> Result<Overlay> {
     )
     .database(SOURCE_DATABASE_HOST, 5432, "inventory")
     .credentials(secret("username")?, secret("password")?)
-    .tables(&kafka::CAPTURED_TABLES)
+    .tables(kafka::CAPTURED_TABLES)
     .snapshot_mode(SnapshotMode::Initial)
-    .registry_url(&apicurio_api_url(kafka::REGISTRY));
+    .registry_url(apicurio_api_url(kafka::REGISTRY));
     o.want(&source.build()?.to_value()?)?;
     o.delete("KafkaConnector", kafka::ICEBERG_CONNECTOR)?;
 
@@ -97,7 +98,7 @@ pub fn overlay() -> Result<Overlay> {
     o.want_bundle(&cdc.to_bundle()?)?;
 
     // 4. Daily aggregation of the CDC table, at 02:00 UTC for the previous day.
-    let daily = DailyAggregation::new(ORDERS_TABLE, DAILY_TABLE)
+    let daily = DailyAggregationBuilder::new(ORDERS_TABLE, DAILY_TABLE)
         .fail_under(FAIL_UNDER)
         .build()?;
     o.want_bundle(&pipeline_bundle("daily-aggregation", &daily)?)?;
@@ -109,7 +110,11 @@ pub fn overlay() -> Result<Overlay> {
     )?;
 
     // 5. Nightly maintenance of both tables, at 03:30 UTC.
-    o.want(&iceberg_maintenance(&[ORDERS_TABLE, DAILY_TABLE])?)?;
+    o.want(
+        &IcebergMaintenanceBuilder::new([ORDERS_TABLE, DAILY_TABLE])
+            .build()?
+            .workflow_template,
+    )?;
     o.want(
         &CronWorkflowBuilder::new("iceberg-maintenance", "iceberg-maintenance")
             .schedule("30 3 * * *")

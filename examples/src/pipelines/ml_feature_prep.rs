@@ -11,7 +11,7 @@
 //!    time travel (and re-runs for past dates) keep working.
 
 use anyhow::Result;
-use argo_templates::pipelines::{ml_feature_prep, CronWorkflowBuilder, SCHEDULED_DATE};
+use argo_templates::pipelines::{CronWorkflowBuilder, MlFeaturePrepBuilder, SCHEDULED_DATE};
 use spark_templates::defaults;
 use spark_templates::prelude::*;
 
@@ -53,7 +53,7 @@ pub fn overlay() -> Result<Overlay> {
         .base(ARGO, "ml-feature-prep")?
         .base(SPARK, "iceberg-maintenance")?;
 
-    let features = ml_feature_prep(ENTITY_TABLE, EVENT_TABLE, FEATURE_TABLE)?;
+    let features = MlFeaturePrepBuilder::new(ENTITY_TABLE, EVENT_TABLE, FEATURE_TABLE).build()?;
     o.want_bundle(&pipeline_bundle("ml-feature-prep", &features)?)?;
     o.want(
         &CronWorkflowBuilder::new("ml-feature-prep", "ml-feature-prep")

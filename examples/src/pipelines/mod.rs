@@ -7,7 +7,7 @@ pub mod ml_feature_prep;
 
 use anyhow::Result;
 use argo_templates::pipelines::Pipeline;
-use manifest_bundle::Bundle;
+use manifest_bundle::{Bundle, Objects};
 
 /// An Argo pipeline's WorkflowTemplate and the objects its Spark steps need, as one bundle.
 pub(crate) fn pipeline_bundle(name: &str, pipeline: &Pipeline) -> Result<Bundle> {

@@ -4,7 +4,7 @@ use manifest_bundle::ConfigMapFiles;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::job::{parse_table, AppRequest, JobBundle, SparkJob, SparkJobOptions, JOB_CODE_DIR};
+use crate::job::{parse_table, AppRequest, JobBundle, SparkJob, SparkJobOptions};
 use crate::render::{self, param, ReadmeParts};
 
 const TEMPLATE: &str = crate::names::AGGREGATION_BATCH;
@@ -70,7 +70,7 @@ impl AggregationBatch {
     }
 
     /// Validates the parameters and produces the objects.
-    pub fn build(&self) -> Result<JobBundle> {
+    pub fn build(self) -> Result<JobBundle> {
         self.job.validate(TEMPLATE)?;
         parse_table("target", &self.target)?;
         super::check_column("partition column", &self.partition_column)?;
@@ -110,18 +110,11 @@ impl AggregationBatch {
                     ds_offset_days: self.ds_offset_days,
                 })?,
             );
-        let mut bundle = self.job.assemble(AppRequest {
-            template: TEMPLATE,
-            main_file: "aggregation_batch.py",
-            arguments: vec!["--config".into(), format!("{JOB_CODE_DIR}/job.json")],
-            packages: vec![],
-            spark_conf: Default::default(),
-            extra_volumes: vec![],
-            config_maps: vec![code],
-            driver_env: vec![],
-            driver_secret_env: vec![],
-            secret_volumes: vec![],
-        })?;
+        let mut bundle = self.job.assemble(AppRequest::new(
+            TEMPLATE,
+            "aggregation_batch.py",
+            vec![code],
+        ))?;
         let mut params = render::common_params(&self.job, &bundle);
         params.extend([
             param("target table", &self.target, "`job.json` `target`"),

@@ -6,7 +6,7 @@ use manifest_bundle::ConfigMapFiles;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::job::{AppRequest, JobBundle, SparkJob, SparkJobOptions, JOB_CODE_DIR};
+use crate::job::{AppRequest, JobBundle, SparkJob, SparkJobOptions};
 use crate::render::{self, param, ReadmeParts};
 use crate::versions;
 
@@ -121,7 +121,7 @@ impl DbtRunner {
     }
 
     /// Validates the parameters and produces the objects.
-    pub fn build(&self) -> Result<JobBundle> {
+    pub fn build(self) -> Result<JobBundle> {
         self.job.validate(TEMPLATE)?;
         super::check_column("schema", &self.schema)?;
         if self.args.is_empty() {
@@ -212,16 +212,9 @@ impl DbtRunner {
             );
         config_maps.insert(0, code);
         let mut bundle = self.job.assemble(AppRequest {
-            template: TEMPLATE,
-            main_file: "dbt_runner.py",
-            arguments: vec!["--config".into(), format!("{JOB_CODE_DIR}/job.json")],
-            packages: vec![],
-            spark_conf: Default::default(),
             extra_volumes,
-            config_maps,
             driver_env: vec![("HOME".into(), "/tmp".into())],
-            driver_secret_env: vec![],
-            secret_volumes: vec![],
+            ..AppRequest::new(TEMPLATE, "dbt_runner.py", config_maps)
         })?;
         let mut params = render::common_params(&self.job, &bundle);
         params.extend([

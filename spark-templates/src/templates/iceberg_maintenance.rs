@@ -6,7 +6,7 @@ use manifest_bundle::ConfigMapFiles;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::job::{parse_table, AppRequest, JobBundle, SparkJob, SparkJobOptions, JOB_CODE_DIR};
+use crate::job::{parse_table, AppRequest, JobBundle, SparkJob, SparkJobOptions};
 use crate::render::{self, param, ReadmeParts};
 
 const TEMPLATE: &str = crate::names::ICEBERG_MAINTENANCE;
@@ -209,7 +209,7 @@ impl IcebergMaintenance {
     }
 
     /// Validates the parameters and produces the objects.
-    pub fn build(&self) -> Result<JobBundle> {
+    pub fn build(self) -> Result<JobBundle> {
         self.job.validate(TEMPLATE)?;
         if self.tables.is_empty() {
             return Err(Error::MissingParameter {
@@ -305,18 +305,11 @@ impl IcebergMaintenance {
                     tables: table_names.clone(),
                 })?,
             );
-        let mut bundle = self.job.assemble(AppRequest {
-            template: TEMPLATE,
-            main_file: "iceberg_maintenance.py",
-            arguments: vec!["--config".into(), format!("{JOB_CODE_DIR}/job.json")],
-            packages: vec![],
-            spark_conf: Default::default(),
-            extra_volumes: vec![],
-            config_maps: vec![code],
-            driver_env: vec![],
-            driver_secret_env: vec![],
-            secret_volumes: vec![],
-        })?;
+        let mut bundle = self.job.assemble(AppRequest::new(
+            TEMPLATE,
+            "iceberg_maintenance.py",
+            vec![code],
+        ))?;
         let mut params = render::common_params(&self.job, &bundle);
         params.push(param(
             "tables",

@@ -6,7 +6,7 @@ use manifest_bundle::ConfigMapFiles;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::job::{parse_table, AppRequest, JobBundle, SparkJob, SparkJobOptions, JOB_CODE_DIR};
+use crate::job::{parse_table, AppRequest, JobBundle, SparkJob, SparkJobOptions};
 use crate::render::{self, param, ReadmeParts};
 
 const TEMPLATE: &str = crate::names::PARTITION_REBUILD;
@@ -103,7 +103,7 @@ impl PartitionRebuild {
     }
 
     /// Validates the parameters and produces the objects.
-    pub fn build(&self) -> Result<JobBundle> {
+    pub fn build(self) -> Result<JobBundle> {
         self.job.validate(TEMPLATE)?;
         parse_table("table", &self.table)?;
         super::check_column("partition column", &self.partition_column)?;
@@ -188,18 +188,11 @@ impl PartitionRebuild {
                     end: &self.end,
                 })?,
             );
-        let mut bundle = self.job.assemble(AppRequest {
-            template: TEMPLATE,
-            main_file: "partition_rebuild.py",
-            arguments: vec!["--config".into(), format!("{JOB_CODE_DIR}/job.json")],
-            packages: vec![],
-            spark_conf: Default::default(),
-            extra_volumes: vec![],
-            config_maps: vec![code],
-            driver_env: vec![],
-            driver_secret_env: vec![],
-            secret_volumes: vec![],
-        })?;
+        let mut bundle = self.job.assemble(AppRequest::new(
+            TEMPLATE,
+            "partition_rebuild.py",
+            vec![code],
+        ))?;
         let mut params = render::common_params(&self.job, &bundle);
         params.extend([
             param("table", &self.table, "`job.json` `table`"),
