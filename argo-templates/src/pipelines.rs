@@ -515,7 +515,7 @@ impl CdcBackfill {
             .iter()
             .flat_map(|s| &s.bundle().config_maps)
             .find_map(|cm| {
-                (cm.name() == spark_templates::names::code_config_map(spark::CDC_REPLAY_JOB))
+                (cm.name() == names::code_config_map(spark::CDC_REPLAY_JOB))
                     .then(|| cm.files().get("job.json"))
                     .flatten()
             })

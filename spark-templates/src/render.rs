@@ -196,7 +196,7 @@ pub(crate) fn readme(job: &SparkJob, bundle: &JobBundle, parts: ReadmeParts) -> 
             code_cm => job.code_config_map_name(),
             code_dir => JOB_CODE_DIR,
             extra_cms,
-            params => crate::render::sv(&parts.params),
+            params => sv(&parts.params),
             spark_version => versions::SPARK_VERSION,
             iceberg_version => versions::ICEBERG_VERSION,
             packages,

@@ -430,7 +430,7 @@ fn exported_names_match_the_jobs() {
 
 #[test]
 fn kafka_mtls_and_avro_come_from_secrets_and_the_registry() {
-    let job = spark_templates::defaults::cdc_to_iceberg().build().unwrap();
+    let job = defaults::cdc_to_iceberg().build().unwrap();
     let spec = job.application.spec();
     let cfg: serde_json::Value = serde_json::from_str(&code_file(&job, "job.json")).unwrap();
     assert_eq!(
@@ -496,7 +496,7 @@ fn kafka_security_and_format_are_validated() {
         CdcToIceberg::new("c", "t", "a.b")
             .column("id", ColumnType::BigInt)
             .key("id")
-            .catalog(spark_templates::defaults::catalog())
+            .catalog(defaults::catalog())
     };
     for (k, v) in [
         ("kafka.security.protocol", "SSL"),

@@ -288,7 +288,7 @@ impl IcebergMaintenance {
         let name = self.job.name();
         let table_names: Vec<&str> = self.tables.iter().map(|t| t.table.as_str()).collect();
         let ctx = minijinja::context! {
-            name, catalog, tables => crate::render::sv(&tables),
+            name, catalog, tables => render::sv(&tables),
             description => format!("Iceberg table maintenance of {}", table_names.join(", ")),
         };
         let code = ConfigMapFiles::new(self.job.code_config_map_name())

@@ -260,7 +260,7 @@ impl CdcToIceberg {
             name, table => created, namespace => created_namespace, target => merge_target,
             branch => replay.and_then(|r| r.branch), replay => replay.is_some(),
             topic => self.topic.clone(), keys => self.keys.clone(),
-            columns => crate::render::sv(&self.columns), order_field => self.order_field.clone(),
+            columns => render::sv(&self.columns), order_field => self.order_field.clone(),
             partition_by => self.partition_by.clone(), format_doc => self.format_doc(),
             description => match replay {
                 Some(r) => format!(
