@@ -28,6 +28,10 @@ fn spark_pi() -> serde_json::Value {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "external-tests"),
+    ignore = "needs the upstream CRDs (scripts/test provides them)"
+)]
 fn upstream_spark_pi_example_validates() {
     let schema = crds()
         .schema("spark-operator/sparkapplication.yaml")
@@ -38,6 +42,10 @@ fn upstream_spark_pi_example_validates() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "external-tests"),
+    ignore = "needs the upstream CRDs (scripts/test provides them)"
+)]
 fn broken_spark_application_reports_paths() {
     let d = crds();
     let schema = d.schema("spark-operator/sparkapplication.yaml").unwrap();
@@ -68,6 +76,10 @@ fn broken_spark_application_reports_paths() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "external-tests"),
+    ignore = "needs the upstream CRDs (scripts/test provides them)"
+)]
 fn int_or_string_is_honoured_in_a_real_crd() {
     // Strimzi KafkaTopic: spec.config is preserve-unknown-fields, replicas an integer
     let schema = crds().schema("strimzi/kafkatopic.yaml").unwrap();

@@ -21,6 +21,10 @@ fn env_path(var: &str, what: &str) -> PathBuf {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "external-tests"),
+    ignore = "needs Spark 3.5 and dbt (scripts/test installs them)"
+)]
 fn dbt_project_runs_in_local_spark() {
     let dbt_python = env_path(
         "DATA_TIER_DBT_PYTHON",

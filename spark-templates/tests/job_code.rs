@@ -52,6 +52,10 @@ fn run(cmd: &mut Command, what: &str) -> String {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "external-tests"),
+    ignore = "needs Spark 3.5 + Iceberg 1.10 (scripts/test installs them)"
+)]
 fn job_code_runs_in_local_spark() {
     let python = env_path(
         "DATA_TIER_SPARK_PYTHON",

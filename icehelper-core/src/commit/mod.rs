@@ -293,7 +293,16 @@ where
 /// `NAME:pause` instead pauses there once per process, until a line arrives on stdin, so a test
 /// can commit something else at exactly that moment. Point `commit.planned`: an attempt is
 /// planned (its snapshot and sequence number fixed), not yet committed.
-pub fn failpoint(name: &str) {
+///
+/// Compiled in only with the `failpoints` feature (the tests' builds); without it this is empty
+/// and no environment variable can abort a production process.
+#[cfg(not(feature = "failpoints"))]
+#[inline(always)]
+pub(crate) fn failpoint(_name: &str) {}
+
+/// See the other `failpoint`: the `failpoints` feature's hook.
+#[cfg(feature = "failpoints")]
+pub(crate) fn failpoint(name: &str) {
     let Ok(v) = std::env::var("ICEHELPER_FAILPOINT") else {
         return;
     };

@@ -122,6 +122,7 @@ impl ObjectStorage {
         }
     }
 
+    #[cfg(any(feature = "s3", feature = "gcs", feature = "azure"))]
     fn prop(&self, key: &str) -> Option<&str> {
         self.inner.props.get(key).map(String::as_str)
     }

@@ -2,14 +2,13 @@
 //! column), Spark merge-on-read tables with position deletes and equality deletes, appends
 //! racing the compaction, a process killed mid-way, bad input, and an S3 warehouse.
 
-mod common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
-use common::*;
+use crate::common::*;
 use futures::TryStreamExt;
 use iceberg::arrow::{arrow_schema_to_schema, schema_to_arrow_schema};
 use iceberg::spec::{DataFileFormat, Operation, PartitionKey, Struct};

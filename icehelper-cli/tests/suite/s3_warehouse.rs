@@ -1,9 +1,8 @@
 //! The read-only commands on an `s3://` warehouse served by a real S3 server on 127.0.0.1,
 //! and the storage layer's own operations there.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use icehelper_core::storage::ObjectStorage;
 use serde_json::Value;
 

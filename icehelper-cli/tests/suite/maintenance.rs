@@ -2,13 +2,12 @@
 //! writes (with branches and tags), checked with PyIceberg and Spark 3.5 + Iceberg 1.10, on a
 //! local warehouse and on `s3://` against a real S3 server.
 
-mod common;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 const SCRIPT: &str = "maintenance_table.py";

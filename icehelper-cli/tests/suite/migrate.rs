@@ -2,11 +2,10 @@
 //! `update_schema`/`update_spec`/`update_sort_order` on a twin table and read back by PyIceberg
 //! and Spark 3.5 + Iceberg 1.10.
 
-mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn migrations(name: &str) -> PathBuf {

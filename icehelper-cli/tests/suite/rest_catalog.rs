@@ -4,14 +4,13 @@
 //! then, once more, through the REST server; icehelper's views over REST are checked against
 //! PyIceberg's and against icehelper's own over the SQLite catalog.
 
-mod common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Output;
 
 use chrono::DateTime;
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 const TOKEN: &str = "icehelper-rest-token";

@@ -1,9 +1,7 @@
 //! The embedded default (quickstart in an empty folder) and bad input: one clear line on stderr,
 //! exit code 2, and nothing changed.
 
-mod common;
-
-use common::tree;
+use crate::common::tree;
 use std::path::Path;
 use std::process::{Command, Output};
 

@@ -1,10 +1,9 @@
 //! The SQL catalog on PostgreSQL: a PyIceberg `SqlCatalog` there reads the same in icehelper.
 
-mod common;
 
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 #[test]

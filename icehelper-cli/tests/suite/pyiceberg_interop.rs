@@ -1,12 +1,11 @@
 //! icehelper's read-only views of a PyIceberg-written table, checked against PyIceberg 0.12 and
 //! Spark 3.5 + Iceberg 1.10 on the same snapshot.
 
-mod common;
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDateTime};
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 const COUNTS: [&str; 7] = [

@@ -1,9 +1,8 @@
 //! `icehelper branch` / `icehelper tag`: write-audit-publish on a Spark-written table, read back
 //! by Spark 3.5 + Iceberg 1.10 and PyIceberg 0.12 at every ref.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn refs(db: &std::path::Path, wh_uri: &str) -> Value {

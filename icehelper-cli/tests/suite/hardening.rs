@@ -1,12 +1,11 @@
 //! Regressions from the adversarial run (issue 20): ways icehelper once lost or hid other engines'
 //! data, each checked with PyIceberg 0.12 and Spark 3.5 + Iceberg 1.10 reading the result.
 
-mod common;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 const SCRIPT: &str = "hardening_tables.py";
