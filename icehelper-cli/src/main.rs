@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod errors;
 mod output;
 
 use std::process::ExitCode;
@@ -72,16 +73,8 @@ fn main() -> ExitCode {
         Ok(Outcome::Problem) => ExitCode::from(1),
         Err(e) if e.downcast_ref::<output::BrokenPipe>().is_some() => ExitCode::SUCCESS,
         Err(e) => {
-            // one line: the outermost message, then the causes, joined
-            let mut msg = e.to_string();
-            for cause in e.chain().skip(1) {
-                let c = cause.to_string();
-                if !msg.contains(&c) {
-                    msg.push_str(": ");
-                    msg.push_str(&c);
-                }
-            }
-            eprintln!("error: {}", msg.replace('\n', " "));
+            // one line: the message in the CLI's words, then the causes, joined
+            eprintln!("error: {}", errors::message(&e));
             ExitCode::from(2)
         }
     }

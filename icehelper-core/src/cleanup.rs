@@ -430,7 +430,7 @@ pub fn parse_older_than(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>
     }
     let d = parse_duration(input).map_err(|_| {
         Error::option(
-            "--older-than",
+            "older-than",
             format!(
                 "'{input}' is neither a duration (7d, 36h, 90m) nor an RFC 3339 timestamp (2024-05-01T00:00:00Z)"
             ),
@@ -438,7 +438,7 @@ pub fn parse_older_than(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>
     })?;
     now.checked_sub_signed(d).ok_or_else(|| {
         Error::option(
-            "--older-than",
+            "older-than",
             format!("'{input}' reaches back before the earliest time there is"),
         )
     })

@@ -149,7 +149,7 @@ impl CatalogConfig {
             .or_else(|| yaml.as_ref().and_then(|y| y.default_catalog.clone()))
             .unwrap_or_else(|| "default".to_string());
         if name.trim().is_empty() {
-            return Err(Error::option("--catalog", "the catalog name is empty"));
+            return Err(Error::option("catalog", "the catalog name is empty"));
         }
 
         let mut properties = BTreeMap::new();
@@ -184,13 +184,10 @@ impl CatalogConfig {
                 if let Some((path, _)) = &sources.yaml {
                     looked.insert(0, path.display().to_string());
                 }
-                return Err(Error::option(
-                    "--catalog",
-                    format!(
-                        "catalog '{name}' is not configured (looked in {}); give --uri/--warehouse or configure it",
-                        looked.join(", ")
-                    ),
-                ));
+                return Err(Error::CatalogNotConfigured {
+                    name: name.to_string(),
+                    looked_in: looked,
+                });
             }
             properties.insert("type".into(), "sql".into());
             properties.insert("uri".into(), format!("sqlite:///{EMBEDDED_CATALOG_DB}"));

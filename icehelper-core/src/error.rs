@@ -2,14 +2,17 @@
 
 /// Everything that can go wrong in icehelper-core, with the facts a caller needs to act on it.
 ///
-/// Each variant's message is one line that names what is wrong; the CLI prints it as is.
+/// Each variant's message is one line that names what is wrong, in the library's own words:
+/// options by their Iceberg names (`target-file-size-bytes`, `older-than`, `where`), never a
+/// command-line flag. The CLI maps those names to its flags and adds its hints.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A configuration property or option is missing or malformed.
     #[error("invalid {name}: {reason}")]
     InvalidOption {
-        /// The property, flag or option, e.g. `s3.path-style-access` or `--snapshot`.
+        /// The property or option, by its Iceberg name: `s3.path-style-access`,
+        /// `target-file-size-bytes`, `older-than`.
         name: String,
         /// What is wrong with it.
         reason: String,
@@ -108,13 +111,22 @@ pub enum Error {
         /// The table identifier.
         table: String,
     },
-    /// An option that could delete live files, refused without an explicit override.
-    #[error("unsafe {name}: {reason}")]
-    UnsafeOption {
-        /// The flag or option, e.g. `--older-than`.
+    /// Orphan removal with a cutoff so recent that files of writers still in flight (written,
+    /// not yet committed) would count as orphans; refused unless recent cutoffs are allowed.
+    #[error("unsafe older-than: {cutoff} is less than {min_hours} hours ago: files of writers still in flight are not referenced yet and would be deleted")]
+    UnsafeAge {
+        /// The cutoff asked for (RFC 3339).
+        cutoff: String,
+        /// The youngest cutoff allowed without the override, in hours.
+        min_hours: i64,
+    },
+    /// A named catalog with no configuration anywhere.
+    #[error("invalid catalog: catalog '{name}' is not configured (looked in {})", looked_in.join(", "))]
+    CatalogNotConfigured {
+        /// The catalog name.
         name: String,
-        /// Why it is unsafe and how to insist.
-        reason: String,
+        /// Where its configuration was looked for.
+        looked_in: Vec<String>,
     },
     /// A snapshot asked to be expired is the head of a branch or tag.
     #[error("table '{table}': cannot expire snapshot {snapshot_id}: it is the current snapshot of {refs}")]
@@ -127,7 +139,7 @@ pub enum Error {
         refs: String,
     },
     /// A rollback target that is not an ancestor of the ref's current snapshot.
-    #[error("table '{table}': snapshot {snapshot_id} is not an ancestor of '{ref_name}' (use --allow-non-ancestor to set it anyway)")]
+    #[error("table '{table}': snapshot {snapshot_id} is not an ancestor of '{ref_name}'")]
     NotAnAncestor {
         /// The table identifier.
         table: String,
@@ -159,7 +171,7 @@ pub enum Error {
     },
     /// Orphan removal found a file named by the metadata under another scheme or authority than
     /// the listing's (Spark's `prefix_mismatch_mode = ERROR`).
-    #[error("table '{table}': {count} listed file(s) match referenced files only up to scheme or authority, e.g. listed {listed} vs referenced {referenced}; pass --equal-schemes, or --prefix-mismatch ignore|delete")]
+    #[error("table '{table}': {count} listed file(s) match referenced files only up to scheme or authority, e.g. listed {listed} vs referenced {referenced}")]
     PrefixMismatch {
         /// The table identifier.
         table: String,

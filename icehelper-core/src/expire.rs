@@ -192,7 +192,7 @@ impl<'a> ExpireSnapshots<'a> {
     fn check_options(&self) -> Result<()> {
         if self.retain_last == Some(0) {
             return Err(Error::option(
-                "--retain-last",
+                "retain-last",
                 "must be at least 1 (a branch keeps its current snapshot)",
             ));
         }

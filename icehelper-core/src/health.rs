@@ -239,7 +239,12 @@ impl<'a> PartitionHealth<'a> {
         let md = table.metadata();
         let target = target_file_size(table)?;
         let threshold = match self.small_file_size {
-            Some(0) => return Err(Error::option("--small-file-size", "must be greater than 0")),
+            Some(0) => {
+                return Err(Error::option(
+                    "small-file-size-bytes",
+                    "must be greater than 0",
+                ))
+            }
             Some(n) => n,
             None => target / 4 * 3,
         };

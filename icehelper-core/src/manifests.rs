@@ -171,7 +171,7 @@ impl<'a> RewriteManifests<'a> {
         };
         if !current.is_branch() {
             return Err(Error::option(
-                "--ref",
+                "ref",
                 format!(
                     "'{}' is a tag of table '{ident}'; only branches take new snapshots",
                     self.branch

@@ -171,12 +171,9 @@ impl<'a> RemoveOrphanFiles<'a> {
             .older_than
             .unwrap_or(self.now - chrono::Duration::hours(DEFAULT_OLDER_THAN_HOURS));
         if !self.allow_recent && cutoff > self.now - chrono::Duration::hours(MIN_SAFE_AGE_HOURS) {
-            return Err(Error::UnsafeOption {
-                name: "--older-than".into(),
-                reason: format!(
-                    "{} is less than {MIN_SAFE_AGE_HOURS} hours ago: files of writers still in flight are not referenced yet and would be deleted (pass --allow-recent if no writer is running)",
-                    cutoff.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-                ),
+            return Err(Error::UnsafeAge {
+                cutoff: cutoff.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                min_hours: MIN_SAFE_AGE_HOURS,
             });
         }
         Ok(cutoff)
@@ -277,7 +274,7 @@ impl<'a> RemoveOrphanFiles<'a> {
                 let inside = roots.iter().any(|r| n.is_within(&norm.normalize(r)));
                 if !inside {
                     return Err(Error::option(
-                        "--location",
+                        "location",
                         format!(
                             "{l} is not inside the table's locations ({}): files there may belong to other tables",
                             roots.join(", ")

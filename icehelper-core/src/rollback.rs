@@ -117,7 +117,7 @@ impl<'a> Rollback<'a> {
         };
         if !current.is_branch() {
             return Err(Error::option(
-                "--ref",
+                "ref",
                 format!(
                     "'{}' is a tag of table '{ident}'; only branches roll back",
                     self.branch
@@ -144,7 +144,7 @@ impl<'a> Rollback<'a> {
                     .map(|s| s.snapshot_id())
                     .ok_or_else(|| {
                         Error::option(
-                            "--to-timestamp",
+                            "timestamp",
                             format!(
                                 "branch '{}' of table '{ident}' has no snapshot at or before {}",
                                 self.branch,

@@ -294,9 +294,9 @@ impl<'a> Compaction<'a> {
     fn check_options(&self) -> Result<()> {
         let o = &self.options;
         for (name, v) in [
-            ("--target-file-size", o.target_file_size),
-            ("--min-file-size", o.min_file_size),
-            ("--max-file-size", o.max_file_size),
+            ("target-file-size-bytes", o.target_file_size),
+            ("min-file-size-bytes", o.min_file_size),
+            ("max-file-size-bytes", o.max_file_size),
         ] {
             if v == Some(0) {
                 return Err(Error::option(name, "must be a positive size"));
@@ -307,24 +307,24 @@ impl<'a> Compaction<'a> {
             .filter(|t| *t < crate::health::MIN_TARGET_FILE_SIZE)
         {
             return Err(Error::option(
-                "--target-file-size",
+                "target-file-size-bytes",
                 format!("{t} bytes is below the floor of 1 MiB: files that small are mostly Parquet footer"),
             ));
         }
         if o.max_commits == 0 {
-            return Err(Error::option("--max-commits", "must be at least 1"));
+            return Err(Error::option(
+                "partial-progress.max-commits",
+                "must be at least 1",
+            ));
         }
         if o.max_concurrent_groups == 0 {
             return Err(Error::option(
-                "--max-concurrent-groups",
+                "max-concurrent-file-group-rewrites",
                 "must be at least 1",
             ));
         }
         if o.delete_file_threshold == 0 {
-            return Err(Error::option(
-                "--delete-file-threshold",
-                "must be at least 1",
-            ));
+            return Err(Error::option("delete-file-threshold", "must be at least 1"));
         }
         Ok(())
     }

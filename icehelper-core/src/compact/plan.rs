@@ -196,12 +196,12 @@ pub(crate) async fn plan(table: &Table, options: &CompactOptions) -> Result<Comp
     let max = options.max_file_size.unwrap_or(target * 9 / 5);
     if !(min <= target && target <= max) {
         return Err(Error::option(
-            "--target-file-size",
+            "target-file-size-bytes",
             format!("need min-file-size ({min}) <= target-file-size ({target}) <= max-file-size ({max})"),
         ));
     }
     if options.min_input_files == 0 {
-        return Err(Error::option("--min-input-files", "must be at least 1"));
+        return Err(Error::option("min-input-files", "must be at least 1"));
     }
     let filter = options
         .filter

@@ -32,7 +32,7 @@ enum Token {
 }
 
 fn bad(reason: impl Into<String>) -> Error {
-    Error::option("--where", reason)
+    Error::option("where", reason)
 }
 
 fn tokenize(input: &str) -> Result<Vec<Token>> {
@@ -454,7 +454,7 @@ mod tests {
         ] {
             let err = parse_where(input, &s).unwrap_err().to_string();
             assert!(
-                err.contains("--where") && err.contains(expect),
+                err.contains("invalid where") && err.contains(expect),
                 "{input}: {err}"
             );
         }

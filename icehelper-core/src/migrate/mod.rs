@@ -186,13 +186,13 @@ impl<'a> Migrate<'a> {
         if let Some(target) = self.target {
             if !files.iter().any(|f| f.version == target) {
                 return Err(Error::option(
-                    "--to",
+                    "target-version",
                     format!("no migration file has version {target}"),
                 ));
             }
             if last_applied.is_some_and(|v| target < v) {
                 return Err(Error::option(
-                    "--to",
+                    "target-version",
                     format!(
                         "version {target} is older than the applied version {}; migrations are not undone",
                         last_applied.unwrap_or_default()
