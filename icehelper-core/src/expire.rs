@@ -109,14 +109,13 @@ pub struct ExpirePlan<'a> {
     pub table: Table,
     decision: Decision,
     cutoff: DateTime<Utc>,
-    /// The metrics a dry run reports (`dry_run` true, nothing deleted).
-    pub metrics: ExpireMetrics,
+    metrics: ExpireMetrics,
 }
 
 impl ExpirePlan<'_> {
     /// What executing would do: the dry run's report.
-    pub fn metrics(&self) -> &ExpireMetrics {
-        &self.metrics
+    pub fn metrics(&self) -> ExpireMetrics {
+        self.metrics.clone()
     }
 
     /// Commits the planned expiry (re-deciding only when another commit moved the table since

@@ -68,6 +68,7 @@ pub mod metrics;
 pub mod migrate;
 pub mod orphans;
 pub mod partition;
+mod planned;
 pub mod quickstart;
 pub mod refs;
 pub mod rollback;
@@ -75,6 +76,7 @@ pub mod schema_diff;
 pub mod storage;
 
 pub use error::{Error, Result};
+pub use planned::Planned;
 
 /// The README's examples, compiled as doctests.
 #[cfg(doctest)]

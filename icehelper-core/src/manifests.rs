@@ -24,6 +24,7 @@ use crate::commit::snapshot::{metadata_dir, unique_snapshot_id};
 use crate::commit::{commit_with_retry, RetryPolicy, TableChange};
 use crate::error::{Error, Result};
 use crate::metrics::{Operation as MaintenanceOperation, OperationMetrics, Run};
+use crate::Planned;
 
 /// `commit.manifest.target-size-bytes` default: 8 MiB.
 pub const DEFAULT_TARGET_MANIFEST_SIZE: u64 = 8 * 1024 * 1024;
@@ -101,12 +102,15 @@ impl<'a> RewriteManifests<'a> {
     }
 
     /// Counts what a rewrite would do; writes nothing.
-    pub async fn plan(&self) -> Result<RewriteManifestsMetrics> {
+    pub async fn plan(&self) -> Result<RewriteManifestsPlan<'a>> {
         let run = Run::start(MaintenanceOperation::RewriteManifests, &self.ident, true);
         let table = self.catalog.load_table(&self.ident).await?;
         let (mut m, _) = self.attempt(&table, false).await?;
         m.operation = run.finish();
-        Ok(m)
+        Ok(Planned {
+            operation: self.clone(),
+            metrics: m,
+        })
     }
 
     /// Writes the new manifests and commits the `replace` snapshot.
@@ -367,3 +371,14 @@ impl<'a> RewriteManifests<'a> {
 }
 
 into_future!(RewriteManifests => RewriteManifestsMetrics);
+
+/// A planned manifest rewrite; see [`Planned`].
+pub type RewriteManifestsPlan<'a> = Planned<RewriteManifests<'a>, RewriteManifestsMetrics>;
+
+impl RewriteManifestsPlan<'_> {
+    /// Writes the new manifests and commits them (grouping again the manifests of the table it
+    /// commits on).
+    pub async fn execute(self) -> Result<RewriteManifestsMetrics> {
+        self.operation.execute().await
+    }
+}

@@ -180,7 +180,7 @@ impl<'a> RemoveOrphanFiles<'a> {
     }
 
     /// Lists, compares and returns the orphans without deleting anything.
-    pub async fn plan(&self) -> Result<OrphanMetrics> {
+    pub async fn plan(&self) -> Result<OrphanPlan<'a>> {
         let run = Run::start(Operation::RemoveOrphanFiles, &self.ident, true);
         let cutoff = self.cutoff()?;
         let table = self.catalog.load_table(&self.ident).await?;
@@ -191,29 +191,16 @@ impl<'a> RemoveOrphanFiles<'a> {
         }
         let mut m = self.find(&table, cutoff).await?;
         m.operation = run.finish();
-        Ok(m)
+        Ok(OrphanPlan {
+            removal: self.clone(),
+            metadata_location: table.metadata_location().map(str::to_string),
+            metrics: m,
+        })
     }
 
-    /// Deletes the orphans [`RemoveOrphanFiles::plan`] finds.
+    /// Plans and deletes the orphans; awaiting the builder itself does the same.
     pub async fn execute(self) -> Result<OrphanMetrics> {
-        let run = Run::start(Operation::RemoveOrphanFiles, &self.ident, false);
-        let mut m = self.plan().await?;
-        let table = self.catalog.load_table(&self.ident).await?;
-        let report = delete_files(
-            table.file_io(),
-            m.files.clone(),
-            self.max_concurrent_deletes,
-        )
-        .await;
-        m.deleted_files = report.files;
-        m.deleted_bytes = report.bytes;
-        m.deleted_by_kind = report.by_kind;
-        let kept: HashSet<&String> = report.failed.iter().chain(&report.missing).collect();
-        m.files.retain(|f| !kept.contains(&f.path));
-        m.failed_deletes = report.failed;
-        m.missing_files = report.missing;
-        m.operation = run.finish();
-        Ok(m)
+        self.plan().await?.execute().await
     }
 
     /// Every other table of the catalog with a location overlapping `locations`. A table that
@@ -464,3 +451,50 @@ pub async fn referenced_files(table: &Table) -> Result<HashSet<String>> {
 }
 
 into_future!(RemoveOrphanFiles => OrphanMetrics);
+
+/// The orphans found: print [`metrics`](Self::metrics) (a dry run), then
+/// [`execute`](Self::execute), which deletes exactly these files, unless the table has moved
+/// since the plan: then it looks again (a commit meanwhile may reference a listed file).
+#[must_use = "a plan changes nothing until execute() is awaited"]
+#[derive(Debug, Clone)]
+pub struct OrphanPlan<'a> {
+    removal: RemoveOrphanFiles<'a>,
+    metadata_location: Option<String>,
+    metrics: OrphanMetrics,
+}
+
+impl OrphanPlan<'_> {
+    /// What executing would do: the dry run's report, every orphan in `files`.
+    pub fn metrics(&self) -> OrphanMetrics {
+        self.metrics.clone()
+    }
+
+    /// Deletes the planned orphans.
+    pub async fn execute(self) -> Result<OrphanMetrics> {
+        let op = &self.removal;
+        let run = Run::start(Operation::RemoveOrphanFiles, &op.ident, false);
+        let table = op.catalog.load_table(&op.ident).await?;
+        let mut m = if table.metadata_location() == self.metadata_location.as_deref() {
+            self.metrics
+        } else {
+            tracing::info!(table = %op.ident, "the table moved since the plan; looking for orphans again");
+            if !cleanup::gc_enabled(table.metadata().properties())? {
+                return Err(Error::GcDisabled {
+                    table: op.ident.to_string(),
+                });
+            }
+            op.find(&table, op.cutoff()?).await?
+        };
+        let report =
+            delete_files(table.file_io(), m.files.clone(), op.max_concurrent_deletes).await;
+        m.deleted_files = report.files;
+        m.deleted_bytes = report.bytes;
+        m.deleted_by_kind = report.by_kind;
+        let kept: HashSet<&String> = report.failed.iter().chain(&report.missing).collect();
+        m.files.retain(|f| !kept.contains(&f.path));
+        m.failed_deletes = report.failed;
+        m.missing_files = report.missing;
+        m.operation = run.finish();
+        Ok(m)
+    }
+}

@@ -32,6 +32,7 @@ use crate::catalog::{table_refs, LakeCatalog, SnapshotSelector};
 use crate::commit::{commit_with_retry, Attempt, RetryPolicy, TableChange};
 use crate::error::{Error, Result};
 use crate::metrics::{Operation, OperationMetrics, Run};
+use crate::Planned;
 
 /// A branch or a tag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -378,7 +379,7 @@ pub fn is_ancestor_of(md: &TableMetadata, ancestor: i64, id: i64) -> bool {
 
 /// Moves a branch to the head of another ref when it is an ancestor of it.
 #[must_use = "an operation does nothing until execute() is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct FastForward<'a> {
     catalog: &'a LakeCatalog,
     ident: TableIdent,
@@ -388,7 +389,7 @@ pub struct FastForward<'a> {
 
 /// Where a fast-forward would move its target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FastForwardPlan {
+pub struct FastForwardDecision {
     /// The target's snapshot now.
     pub target_snapshot_id: i64,
     /// The source's snapshot, where the target moves.
@@ -406,7 +407,7 @@ impl<'a> FastForward<'a> {
         }
     }
 
-    fn decide(&self, table: &Table) -> Result<(FastForwardPlan, SnapshotReference)> {
+    fn decide(&self, table: &Table) -> Result<(FastForwardDecision, SnapshotReference)> {
         let md = table.metadata();
         let ident = self.ident.to_string();
         let refs = table_refs(md)?;
@@ -429,7 +430,7 @@ impl<'a> FastForward<'a> {
                 ),
             ));
         }
-        let plan = FastForwardPlan {
+        let plan = FastForwardDecision {
             target_snapshot_id: target.snapshot_id,
             source_snapshot_id: source.snapshot_id,
         };
@@ -445,7 +446,7 @@ impl<'a> FastForward<'a> {
         Ok((plan, target.clone()))
     }
 
-    fn attempt(&self, table: &Table) -> Result<Attempt<FastForwardPlan>> {
+    fn attempt(&self, table: &Table) -> Result<Attempt<FastForwardDecision>> {
         let (plan, target) = self.decide(table)?;
         if plan.target_snapshot_id == plan.source_snapshot_id {
             return Ok((None, plan));
@@ -475,9 +476,23 @@ impl<'a> FastForward<'a> {
     }
 
     /// Checks the move without making it.
-    pub async fn plan(&self) -> Result<FastForwardPlan> {
+    pub async fn plan(&self) -> Result<FastForwardPlan<'a>> {
+        let (mut m, mut run) = metrics(
+            Operation::BranchFastForward,
+            &self.ident,
+            &self.target,
+            RefKind::Branch,
+        );
         let table = self.catalog.load_table(&self.ident).await?;
-        Ok(self.decide(&table)?.0)
+        let decision = self.decide(&table)?.0;
+        run.set_snapshot(Some(decision.source_snapshot_id));
+        m.previous_snapshot_id = Some(decision.target_snapshot_id);
+        m.operation = run.finish();
+        m.operation.dry_run = true;
+        Ok(Planned {
+            operation: self.clone(),
+            metrics: m,
+        })
     }
 
     /// Moves the target; nothing is committed when it is already at the source's snapshot.
@@ -505,6 +520,16 @@ impl<'a> FastForward<'a> {
 into_future!(CreateRef => RefMetrics);
 into_future!(DropRef => RefMetrics);
 into_future!(FastForward => RefMetrics);
+
+/// A planned fast-forward; see [`Planned`].
+pub type FastForwardPlan<'a> = Planned<FastForward<'a>, RefMetrics>;
+
+impl FastForwardPlan<'_> {
+    /// Moves the target (checking the move again on the table it commits on).
+    pub async fn execute(self) -> Result<RefMetrics> {
+        self.operation.execute().await
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -13,6 +13,7 @@ use crate::commit::{commit_with_retry, RetryPolicy, TableChange};
 use crate::error::{Error, Result};
 use crate::expire::ancestors;
 use crate::metrics::{Operation, OperationMetrics, Run};
+use crate::Planned;
 
 /// Where to roll back to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,13 +77,16 @@ impl<'a> Rollback<'a> {
     }
 
     /// Resolves the target on the table as it is now; changes nothing.
-    pub async fn plan(&self) -> Result<RollbackMetrics> {
+    pub async fn plan(&self) -> Result<RollbackPlan<'a>> {
         let mut run = Run::start(Operation::Rollback, &self.ident, true);
         let table = self.catalog.load_table(&self.ident).await?;
         let (mut m, _) = self.resolve(&table)?;
         run.set_snapshot(Some(m.target_snapshot_id));
         m.operation = run.finish();
-        Ok(m)
+        Ok(Planned {
+            operation: self.clone(),
+            metrics: m,
+        })
     }
 
     /// Commits the move.
@@ -192,3 +196,13 @@ impl<'a> Rollback<'a> {
 }
 
 into_future!(Rollback => RollbackMetrics);
+
+/// A planned rollback; see [`Planned`].
+pub type RollbackPlan<'a> = Planned<Rollback<'a>, RollbackMetrics>;
+
+impl RollbackPlan<'_> {
+    /// Moves the branch (resolving the target again on the table it commits on).
+    pub async fn execute(self) -> Result<RollbackMetrics> {
+        self.operation.execute().await
+    }
+}

@@ -50,10 +50,11 @@ pub(super) async fn expire(
     if let Some(n) = args.retain_last {
         op = op.with_retain_last(n);
     }
+    let plan = op.plan().await?;
     let m = if args.dry_run {
-        op.plan().await?.metrics
+        plan.metrics()
     } else {
-        op.execute().await?
+        plan.execute().await?
     };
     emit(format, &m, render_expire)?;
     Ok(Outcome::Ok)
@@ -145,10 +146,11 @@ pub(super) async fn orphans(
     for (a, b) in &args.equal_schemes {
         op = op.with_equal_scheme(a, b);
     }
+    let plan = op.plan().await?;
     let m = if args.dry_run {
-        op.plan().await?
+        plan.metrics()
     } else {
-        op.execute().await?
+        plan.execute().await?
     };
     emit(format, &m, render_orphans)?;
     Ok(Outcome::Ok)
@@ -207,10 +209,11 @@ pub(super) async fn rewrite_manifests(
     if let Some(r) = &args.ref_name {
         op = op.with_branch(r);
     }
+    let plan = op.plan().await?;
     let m = if args.dry_run {
-        op.plan().await?
+        plan.metrics()
     } else {
-        op.execute().await?
+        plan.execute().await?
     };
     emit(format, &m, render_rewrite)?;
     Ok(Outcome::Ok)
@@ -259,10 +262,11 @@ pub(super) async fn rollback(
     if let Some(r) = &args.ref_name {
         op = op.with_ref(r);
     }
+    let plan = op.plan().await?;
     let m = if args.dry_run {
-        op.plan().await?
+        plan.metrics()
     } else {
-        op.execute().await?
+        plan.execute().await?
     };
     emit(format, &m, render_rollback)?;
     Ok(Outcome::Ok)

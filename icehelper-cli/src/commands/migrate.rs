@@ -28,11 +28,16 @@ pub(super) async fn run(
         anyhow::bail!("invalid --dir: {} is not a folder", dir.display());
     }
     let cat = open_catalog(catalog).await?;
-    let mut op = Migrate::new(&cat, ident, dir).with_dry_run(args.dry_run);
+    let mut op = Migrate::new(&cat, ident, dir);
     if let Some(v) = args.to {
         op = op.with_target_version(v);
     }
-    let report = op.execute().await?;
+    let plan = op.plan().await?;
+    let report = if args.dry_run {
+        plan.metrics()
+    } else {
+        plan.execute().await?
+    };
     emit(format, &report, render)?;
     Ok(Outcome::Ok)
 }

@@ -25,13 +25,12 @@
 //! use icehelper_core::{catalog::{parse_table_ident, LakeCatalog}, config::CatalogConfig, migrate::Migrate};
 //! # async fn run() -> icehelper_core::Result<()> {
 //! let catalog = LakeCatalog::open(&CatalogConfig::resolve(None, &Default::default())?).await?;
-//! let report = Migrate::new(&catalog, parse_table_ident("db.events")?, "migrations")
-//!     .with_dry_run(true)
-//!     .execute()
-//!     .await?;
-//! for m in &report.migrations {
-//!     println!("{} {:?}\n{}", m.file, m.status, m.diff);
+//! let plan = Migrate::new(&catalog, parse_table_ident("db.events")?, "migrations").plan().await?;
+//! for m in &plan.metrics().migrations {
+//!     println!("{} {:?}\n{}", m.file, m.status, m.diff); // the dry run
 //! }
+//! let applied = plan.execute().await?;
+//! println!("now at version {:?}", applied.to_version);
 //! # Ok(()) }
 //! ```
 
@@ -127,9 +126,13 @@ pub struct MigrateMetrics {
     pub migrations: Vec<MigrationReport>,
 }
 
-/// The plan: the files still to apply and what each would change.
+/// The plan: the files still to apply and what each would change. Print its
+/// [`metrics`](Self::metrics) (a dry run), then [`execute`](Self::execute) it.
+#[must_use = "a plan changes nothing until execute() is awaited"]
 #[derive(Debug, Clone)]
-pub struct MigrationPlan {
+pub struct MigrationPlan<'a> {
+    migrate: Migrate<'a>,
+    planned: OperationMetrics,
     /// The table as it was read.
     pub table: Table,
     /// The applied version (`None`: none yet).
@@ -140,13 +143,12 @@ pub struct MigrationPlan {
 
 /// Applies pending migration files to a table.
 #[must_use = "an operation does nothing until execute() is awaited"]
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Migrate<'a> {
     catalog: &'a LakeCatalog,
     ident: TableIdent,
     dir: PathBuf,
     target: Option<u64>,
-    dry_run: bool,
 }
 
 impl<'a> Migrate<'a> {
@@ -157,7 +159,6 @@ impl<'a> Migrate<'a> {
             ident,
             dir: dir.as_ref().to_path_buf(),
             target: None,
-            dry_run: false,
         }
     }
 
@@ -167,15 +168,10 @@ impl<'a> Migrate<'a> {
         self
     }
 
-    /// Plans and reports, changing nothing.
-    pub fn with_dry_run(mut self, dry_run: bool) -> Self {
-        self.dry_run = dry_run;
-        self
-    }
-
     /// Reads the files and the table, checks the recorded history and validates every pending
     /// file (each on the result of the ones before). Writes nothing.
-    pub async fn plan(&self) -> Result<MigrationPlan> {
+    pub async fn plan(&self) -> Result<MigrationPlan<'a>> {
+        let run = Run::start(Operation::Migrate, &self.ident, true);
         let files = file::read_dir(&self.dir)?;
         let table = self.catalog.load_table(&self.ident).await?;
         let md = table.metadata();
@@ -219,35 +215,55 @@ impl<'a> Migrate<'a> {
             out.push((f, d, props));
         }
         Ok(MigrationPlan {
+            migrate: self.clone(),
+            planned: run.finish(),
             applied_version: md.properties().get(VERSION_PROPERTY).cloned(),
             table,
             pending: out,
         })
     }
 
-    /// Applies the pending files, one commit each (or only plans, on a dry run).
+    /// Plans and applies the pending files, one commit each; awaiting the builder itself does
+    /// the same.
     pub async fn execute(self) -> Result<MigrateMetrics> {
-        let mut run = Run::start(Operation::Migrate, &self.ident, self.dry_run);
-        let plan = self.plan().await?;
-        let from_version = plan.applied_version.clone();
+        self.plan().await?.execute().await
+    }
+}
+
+impl MigrationPlan<'_> {
+    /// What executing would do: the dry run's report (every pending file, `pending`).
+    pub fn metrics(&self) -> MigrateMetrics {
+        let migrations: Vec<MigrationReport> = self
+            .pending
+            .iter()
+            .map(|(f, diff, props)| {
+                report(f, MigrationStatus::Pending, diff.clone(), props.clone())
+            })
+            .collect();
+        MigrateMetrics {
+            operation: self.planned.clone(),
+            from_version: self.applied_version.clone(),
+            to_version: self
+                .pending
+                .last()
+                .map(|(f, _, _)| f.version_text.clone())
+                .or_else(|| self.applied_version.clone()),
+            migrations,
+        }
+    }
+
+    /// Applies the planned files in order, one commit each; a file another writer's change
+    /// invalidated meanwhile is re-validated on the new table (and refused if it no longer fits).
+    pub async fn execute(self) -> Result<MigrateMetrics> {
+        let m = &self.migrate;
+        let mut run = Run::start(Operation::Migrate, &m.ident, false);
+        let from_version = self.applied_version.clone();
         let mut to_version = from_version.clone();
         let mut migrations = Vec::new();
-        if self.dry_run {
-            for (f, diff, props) in plan.pending {
-                to_version = Some(f.version_text.clone());
-                migrations.push(report(&f, MigrationStatus::Pending, diff, props));
-            }
-            return Ok(MigrateMetrics {
-                operation: run.finish(),
-                from_version,
-                to_version,
-                migrations,
-            });
-        }
-        let policy = RetryPolicy::for_write(plan.table.metadata().properties());
-        let table_name = self.ident.to_string();
-        for (f, _, _) in plan.pending {
-            let committed = commit_with_retry(self.catalog, &self.ident, policy, |table| {
+        let policy = RetryPolicy::for_write(self.table.metadata().properties());
+        let table_name = m.ident.to_string();
+        for (f, _, _) in self.pending {
+            let committed = commit_with_retry(m.catalog, &m.ident, policy, |table| {
                 std::future::ready(attempt(&table_name, &table, &f))
             })
             .await?;
