@@ -1,8 +1,10 @@
 //! Command-line arguments.
 
 use std::collections::BTreeMap;
+use std::num::{NonZeroU64, NonZeroUsize};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use icehelper_core::compact;
 
 /// Inspect and maintain Apache Iceberg tables.
 ///
@@ -284,22 +286,22 @@ pub(crate) struct CompactArgs {
     pub table: String,
     /// Target output file size, bytes or with a unit (128MiB, 1g) [default: write.target-file-size-bytes, else 512MiB]
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
-    pub target_file_size: Option<u64>,
+    pub target_file_size: Option<NonZeroU64>,
     /// Files smaller than this are rewritten [default: 75% of the target]
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
-    pub min_file_size: Option<u64>,
+    pub min_file_size: Option<NonZeroU64>,
     /// Files larger than this are rewritten (split) [default: 180% of the target]
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
-    pub max_file_size: Option<u64>,
+    pub max_file_size: Option<NonZeroU64>,
     /// A partition's group is rewritten when it has at least this many files (or more bytes than the target)
-    #[arg(long, value_name = "N", default_value_t = 5)]
-    pub min_input_files: usize,
+    #[arg(long, value_name = "N", default_value_t = compact::DEFAULT_MIN_INPUT_FILES)]
+    pub min_input_files: NonZeroUsize,
     /// Rewrite every file, whatever its size
     #[arg(long)]
     pub rewrite_all: bool,
     /// Rewrite any file that has at least this many delete files
     #[arg(long, value_name = "N")]
-    pub delete_file_threshold: Option<usize>,
+    pub delete_file_threshold: Option<NonZeroUsize>,
     /// Only files that may hold rows matching this filter, e.g. "region = 'eu' AND ts >= '2024-01-01'"
     #[arg(long = "where", value_name = "FILTER")]
     pub filter: Option<String>,
@@ -310,13 +312,13 @@ pub(crate) struct CompactArgs {
     #[arg(
         long,
         value_name = "N",
-        default_value_t = 10,
+        default_value_t = compact::DEFAULT_MAX_COMMITS,
         requires = "partial_progress"
     )]
-    pub max_commits: usize,
+    pub max_commits: NonZeroUsize,
     /// File groups rewritten at the same time [default: the number of cores]
     #[arg(long, value_name = "N")]
-    pub max_concurrent_groups: Option<usize>,
+    pub max_concurrent_groups: Option<NonZeroUsize>,
     /// Rewrite at most this many input files (the first groups of the plan that fit)
     #[arg(long, value_name = "N")]
     pub max_files: Option<usize>,
@@ -329,7 +331,7 @@ pub(crate) struct CompactArgs {
 }
 
 /// A size in bytes: a number, or a number with a unit (k, m, g, t; KiB, MiB, GiB, TiB; KB, MB, GB: all powers of 1024).
-pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
+pub(crate) fn parse_size(s: &str) -> Result<NonZeroU64, String> {
     let t = s.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -357,7 +359,7 @@ pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
     if bytes.fract() != 0.0 {
         return Err(format!("'{s}' is not a whole number of bytes"));
     }
-    Ok(bytes as u64)
+    NonZeroU64::new(bytes as u64).ok_or_else(|| format!("'{s}' must be a positive size"))
 }
 
 #[derive(Debug, Args)]

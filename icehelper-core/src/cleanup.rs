@@ -359,7 +359,8 @@ pub(crate) fn prop_i64(props: &HashMap<String, String>, key: &str, default: i64)
     }
 }
 
-/// A length of time: `7d`, `36h`, `90m`, `45s` (or a sum of them: `1d12h`).
+/// A length of time in humantime's grammar, the one every duration flag takes: `7d`, `36h`,
+/// `90m`, `45s`, `500ms`, or a sum of them (`1d12h`, `1h 30m`).
 pub fn parse_duration(input: &str) -> Result<chrono::Duration> {
     let bad = || {
         Error::option(
@@ -367,33 +368,8 @@ pub fn parse_duration(input: &str) -> Result<chrono::Duration> {
             format!("'{input}' is not a duration like 7d, 36h, 90m or 45s"),
         )
     };
-    let s = input.trim();
-    if s.is_empty() {
-        return Err(bad());
-    }
-    let mut total = chrono::Duration::zero();
-    let mut num = String::new();
-    for c in s.chars() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
-        }
-        let n: i64 = num.parse().map_err(|_| bad())?;
-        num.clear();
-        let part = match c {
-            'd' => chrono::Duration::try_days(n),
-            'h' => chrono::Duration::try_hours(n),
-            'm' => chrono::Duration::try_minutes(n),
-            's' => chrono::Duration::try_seconds(n),
-            _ => None,
-        }
-        .ok_or_else(bad)?;
-        total = total.checked_add(&part).ok_or_else(bad)?;
-    }
-    if !num.is_empty() {
-        return Err(bad());
-    }
-    Ok(total)
+    let std = humantime::parse_duration(input.trim()).map_err(|_| bad())?;
+    chrono::Duration::from_std(std).map_err(|_| bad())
 }
 
 /// A duration the way [`parse_duration`] reads it (`7d`, `1d12h`, `90s`; `0s` for zero); a
@@ -580,7 +556,18 @@ mod tests {
             parse_duration("1d12h").unwrap(),
             chrono::Duration::hours(36)
         );
-        for bad in ["", "7", "d", "7w", "-1d", "1.5d", "7 d"] {
+        // humantime's grammar: weeks, spaces and milliseconds too
+        assert_eq!(parse_duration("1w").unwrap(), chrono::Duration::days(7));
+        assert_eq!(
+            parse_duration("1h 30m").unwrap(),
+            chrono::Duration::minutes(90)
+        );
+        assert_eq!(
+            parse_duration("500ms").unwrap(),
+            chrono::Duration::milliseconds(500)
+        );
+        assert_eq!(parse_duration("1.5d").unwrap(), chrono::Duration::hours(36));
+        for bad in ["", "7", "d", "7x", "-1d", "100000000000000000000d"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
         for text in ["7d", "1d12h", "1m30s", "2h30m", "0s"] {

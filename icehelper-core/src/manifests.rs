@@ -84,8 +84,8 @@ impl<'a> RewriteManifests<'a> {
     }
 
     /// Aims at manifests of this size instead of `commit.manifest.target-size-bytes`.
-    pub fn with_target_size(mut self, bytes: u64) -> Self {
-        self.target_size = Some(bytes.max(1));
+    pub fn with_target_size(mut self, bytes: std::num::NonZeroU64) -> Self {
+        self.target_size = Some(bytes.get());
         self
     }
 

@@ -14,7 +14,9 @@
 //! # async fn run() -> icehelper_core::Result<()> {
 //! let catalog = LakeCatalog::open(&CatalogConfig::resolve(None, &Default::default())?).await?;
 //! let t = parse_table_ident("db.events")?;
-//! refs::CreateRef::branch(&catalog, t.clone(), "backfill").execute().await?;
+//! refs::CreateRef::branch(&catalog, t.clone(), "backfill")
+//!     .with_max_snapshot_age(std::time::Duration::from_secs(7 * 24 * 3600))
+//!     .await?; // awaiting a builder plans and executes
 //! // ... write to db.events.branch_backfill, audit it ...
 //! refs::FastForward::new(&catalog, t.clone(), "main", "backfill").execute().await?;
 //! refs::DropRef::branch(&catalog, t, "backfill").execute().await?;
@@ -22,6 +24,7 @@
 //! ```
 
 use std::fmt;
+use std::time::Duration;
 
 use iceberg::spec::{SnapshotReference, SnapshotRetention, TableMetadata, MAIN_BRANCH};
 use iceberg::table::Table;
@@ -74,28 +77,9 @@ pub struct RefMetrics {
     pub previous_snapshot_id: Option<i64>,
 }
 
-/// Parses a duration: a number with a unit, `ms`, `s`, `m`, `h`, `d` (`7d`, `12h`, `90m`), into
-/// milliseconds.
-pub fn parse_duration_ms(s: &str) -> Result<i64> {
-    let t = s.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let bad = || {
-        Error::option(
-            "duration",
-            format!("'{s}' is not a duration like 7d, 12h, 30m, 45s or 500ms"),
-        )
-    };
-    let n: i64 = num.parse().map_err(|_| bad())?;
-    let factor = match unit.trim() {
-        "ms" => 1,
-        "s" => 1_000,
-        "m" | "min" => 60_000,
-        "h" => 3_600_000,
-        "d" => 86_400_000,
-        _ => return Err(bad()),
-    };
-    n.checked_mul(factor).filter(|v| *v > 0).ok_or_else(bad)
+/// Milliseconds, as Iceberg's ref retention records them (saturating: no real age overflows).
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 fn check_name(name: &str) -> Result<()> {
@@ -181,15 +165,16 @@ impl<'a> CreateRef<'a> {
         self
     }
 
-    /// Branch retention: the age after which its snapshots may be expired.
-    pub fn with_max_snapshot_age_ms(mut self, ms: i64) -> Self {
-        self.max_snapshot_age_ms = Some(ms);
+    /// Branch retention: the age after which its snapshots may be expired
+    /// (`max-snapshot-age-ms`).
+    pub fn with_max_snapshot_age(mut self, age: Duration) -> Self {
+        self.max_snapshot_age_ms = Some(millis(age));
         self
     }
 
-    /// The age after which the ref itself may be removed by snapshot expiry.
-    pub fn with_max_ref_age_ms(mut self, ms: i64) -> Self {
-        self.max_ref_age_ms = Some(ms);
+    /// The age after which the ref itself may be removed by snapshot expiry (`max-ref-age-ms`).
+    pub fn with_max_ref_age(mut self, age: Duration) -> Self {
+        self.max_ref_age_ms = Some(millis(age));
         self
     }
 
@@ -528,20 +513,5 @@ impl FastForwardPlan<'_> {
     /// Moves the target (checking the move again on the table it commits on).
     pub async fn execute(self) -> Result<RefMetrics> {
         self.operation.execute().await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration_ms("7d").unwrap(), 7 * 86_400_000);
-        assert_eq!(parse_duration_ms("12h").unwrap(), 12 * 3_600_000);
-        assert_eq!(parse_duration_ms("500ms").unwrap(), 500);
-        for bad in ["", "7", "d", "-1d", "0s", "7 days", "1.5h"] {
-            assert!(parse_duration_ms(bad).is_err(), "{bad}");
-        }
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use icehelper_core::catalog::parse_table_ident;
-use icehelper_core::compact::{CompactMetrics, CompactOptions, Compaction};
+use icehelper_core::compact::{CompactMetrics, Compaction};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::open_catalog;
@@ -34,35 +34,42 @@ pub(super) async fn run(
     args: &CompactArgs,
 ) -> Result<Outcome> {
     let ident = parse_table_ident(&args.table)?;
-    let defaults = CompactOptions::default();
-    let options = CompactOptions {
-        target_file_size: args.target_file_size,
-        min_file_size: args.min_file_size,
-        max_file_size: args.max_file_size,
-        min_input_files: args.min_input_files,
-        rewrite_all: args.rewrite_all,
-        delete_file_threshold: args
-            .delete_file_threshold
-            .unwrap_or(defaults.delete_file_threshold),
-        filter: args.filter.clone(),
-        partial_progress: args.partial_progress,
-        max_commits: args.max_commits,
-        max_concurrent_groups: args
-            .max_concurrent_groups
-            .unwrap_or(defaults.max_concurrent_groups),
-        max_files: args.max_files,
-        max_file_group_size: defaults.max_file_group_size,
-        branch: args.ref_name.clone(),
-    };
     let cat = open_catalog(catalog).await?;
     let bar = progress_bar(quiet);
     let shown = bar.clone();
-    let op = Compaction::new(&cat, ident)
-        .with_options(options)
+    let mut op = Compaction::new(&cat, ident)
+        .with_min_input_files(args.min_input_files)
+        .with_rewrite_all(args.rewrite_all)
+        .with_partial_progress(args.partial_progress)
+        .with_max_commits(args.max_commits)
         .with_progress(Arc::new(move |done, total, _bytes| {
             shown.set_length(total as u64);
             shown.set_position(done as u64);
         }));
+    if let Some(v) = args.target_file_size {
+        op = op.with_target_file_size(v);
+    }
+    if let Some(v) = args.min_file_size {
+        op = op.with_min_file_size(v);
+    }
+    if let Some(v) = args.max_file_size {
+        op = op.with_max_file_size(v);
+    }
+    if let Some(v) = args.delete_file_threshold {
+        op = op.with_delete_file_threshold(v);
+    }
+    if let Some(v) = &args.filter {
+        op = op.with_where(v);
+    }
+    if let Some(v) = args.max_concurrent_groups {
+        op = op.with_max_concurrent_groups(v);
+    }
+    if let Some(v) = args.max_files {
+        op = op.with_max_files(v);
+    }
+    if let Some(v) = &args.ref_name {
+        op = op.with_branch(v);
+    }
     let metrics = match op.plan().await {
         Ok(plan) if args.dry_run => Ok(plan.metrics()),
         Ok(plan) => plan.execute().await,

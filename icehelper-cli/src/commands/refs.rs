@@ -2,22 +2,28 @@
 
 use anyhow::Result;
 use icehelper_core::catalog::{parse_table_ident, SnapshotSelector};
+use icehelper_core::cleanup::parse_duration;
 use icehelper_core::inspect::{describe_refs, RefDescription};
-use icehelper_core::refs::{parse_duration_ms, CreateRef, DropRef, FastForward, RefMetrics};
+use icehelper_core::refs::{CreateRef, DropRef, FastForward, RefMetrics};
 
 use super::open_catalog;
 use crate::cli::{BranchCommand, CatalogArgs, OutputFormat, TagCommand};
 use crate::output::{emit, table};
 use crate::Outcome;
 
-fn duration(flag: &str, v: &Option<String>) -> Result<Option<i64>> {
+/// A positive retention age (a ref kept for no time at all is a mistake, not a setting).
+fn duration(flag: &str, v: &Option<String>) -> Result<Option<std::time::Duration>> {
     v.as_deref()
         .map(|s| {
-            parse_duration_ms(s).map_err(|_| {
-                anyhow::anyhow!(
-                    "invalid {flag}: '{s}' is not a duration like 7d, 12h, 30m, 45s or 500ms"
-                )
-            })
+            parse_duration(s)
+                .ok()
+                .and_then(|d| d.to_std().ok())
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "invalid {flag}: '{s}' is not a duration like 7d, 12h, 30m, 45s or 500ms"
+                    )
+                })
         })
         .transpose()
 }
@@ -107,13 +113,13 @@ pub(super) async fn branch(
                 });
             }
             if let Some(v) = max_snapshot_age {
-                op = op.with_max_snapshot_age_ms(v);
+                op = op.with_max_snapshot_age(v);
             }
             if let Some(n) = a.min_snapshots_to_keep {
                 op = op.with_min_snapshots_to_keep(n);
             }
             if let Some(v) = max_ref_age {
-                op = op.with_max_ref_age_ms(v);
+                op = op.with_max_ref_age(v);
             }
             emit(format, &op.execute().await?, render)?;
         }
@@ -159,7 +165,7 @@ pub(super) async fn tag(
                 op = op.with_from(SnapshotSelector::Id(id));
             }
             if let Some(v) = max_ref_age {
-                op = op.with_max_ref_age_ms(v);
+                op = op.with_max_ref_age(v);
             }
             emit(format, &op.execute().await?, render)?;
         }

@@ -18,7 +18,7 @@
 //! # async fn run() -> icehelper_core::Result<()> {
 //! let catalog = LakeCatalog::open(&CatalogConfig::resolve(None, &Default::default())?).await?;
 //! let metrics = Compaction::new(&catalog, parse_table_ident("demo.events")?)
-//!     .with_target_file_size(128 << 20)
+//!     .with_target_file_size(std::num::NonZeroU64::new(128 << 20).unwrap())
 //!     .with_where("region = 'eu'")
 //!     .execute()
 //!     .await?;
@@ -32,6 +32,7 @@ mod rewrite;
 mod validate;
 
 use std::collections::HashSet;
+use std::num::{NonZeroU64, NonZeroUsize};
 use std::sync::Arc;
 
 use futures::stream::{self, StreamExt};
@@ -49,7 +50,13 @@ use crate::commit::{commit_with_retry, delete_quietly, RetryPolicy};
 use crate::error::{Error, Result};
 use crate::metrics::{OperationMetrics, Run};
 
-/// Compaction options, named after Spark's `rewrite_data_files` options.
+/// `min-input-files` default, as Spark's.
+pub const DEFAULT_MIN_INPUT_FILES: NonZeroUsize = NonZeroUsize::new(5).unwrap();
+/// `partial-progress.max-commits` default, as Spark's.
+pub const DEFAULT_MAX_COMMITS: NonZeroUsize = NonZeroUsize::new(10).unwrap();
+
+/// Compaction options, named after Spark's `rewrite_data_files` options; set them with
+/// [`Compaction`]'s `with_*` setters, read them with [`Compaction::options`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompactOptions {
     /// `target-file-size-bytes` (default: the table's `write.target-file-size-bytes`, else 512 MiB).
@@ -87,12 +94,12 @@ impl Default for CompactOptions {
             target_file_size: None,
             min_file_size: None,
             max_file_size: None,
-            min_input_files: 5,
+            min_input_files: DEFAULT_MIN_INPUT_FILES.get(),
             rewrite_all: false,
             delete_file_threshold: usize::MAX,
             filter: None,
             partial_progress: false,
-            max_commits: 10,
+            max_commits: DEFAULT_MAX_COMMITS.get(),
             max_concurrent_groups: std::thread::available_parallelism()
                 .map(|n| n.get())
                 .unwrap_or(2),
@@ -227,41 +234,84 @@ impl<'a> Compaction<'a> {
         }
     }
 
-    /// All options at once.
-    pub fn with_options(mut self, options: CompactOptions) -> Self {
-        self.options = options;
+    /// `target-file-size-bytes` (default: the table's `write.target-file-size-bytes`, else
+    /// 512 MiB; at least 1 MiB).
+    pub fn with_target_file_size(mut self, bytes: NonZeroU64) -> Self {
+        self.options.target_file_size = Some(bytes.get());
         self
     }
 
-    /// `target-file-size-bytes`.
-    pub fn with_target_file_size(mut self, bytes: u64) -> Self {
-        self.options.target_file_size = Some(bytes);
+    /// `min-file-size-bytes`: files smaller than this are rewritten (default 75% of the target).
+    pub fn with_min_file_size(mut self, bytes: NonZeroU64) -> Self {
+        self.options.min_file_size = Some(bytes.get());
         self
     }
 
-    /// `min-input-files`.
-    pub fn with_min_input_files(mut self, n: usize) -> Self {
-        self.options.min_input_files = n;
+    /// `max-file-size-bytes`: files larger than this are split (default 180% of the target).
+    pub fn with_max_file_size(mut self, bytes: NonZeroU64) -> Self {
+        self.options.max_file_size = Some(bytes.get());
         self
     }
 
-    /// `rewrite-all`.
+    /// `min-input-files` (default 5): a group of fewer files is rewritten only when its bytes
+    /// exceed the target.
+    pub fn with_min_input_files(mut self, n: NonZeroUsize) -> Self {
+        self.options.min_input_files = n.get();
+        self
+    }
+
+    /// `rewrite-all`: rewrite every file regardless of size.
     pub fn with_rewrite_all(mut self, yes: bool) -> Self {
         self.options.rewrite_all = yes;
         self
     }
 
-    /// `where`.
+    /// `delete-file-threshold`: rewrite any file with at least this many delete files.
+    pub fn with_delete_file_threshold(mut self, n: NonZeroUsize) -> Self {
+        self.options.delete_file_threshold = n.get();
+        self
+    }
+
+    /// `where`: only files that may hold rows matching this filter.
     pub fn with_where(mut self, filter: impl Into<String>) -> Self {
         self.options.filter = Some(filter.into());
         self
     }
 
-    /// `partial-progress.enabled` with `partial-progress.max-commits`.
-    pub fn with_partial_progress(mut self, max_commits: usize) -> Self {
-        self.options.partial_progress = true;
-        self.options.max_commits = max_commits;
+    /// `partial-progress.enabled`: commit groups as they finish (in up to
+    /// [`with_max_commits`](Self::with_max_commits) commits) instead of all at the end.
+    pub fn with_partial_progress(mut self, enabled: bool) -> Self {
+        self.options.partial_progress = enabled;
         self
+    }
+
+    /// `partial-progress.max-commits` (default 10).
+    pub fn with_max_commits(mut self, n: NonZeroUsize) -> Self {
+        self.options.max_commits = n.get();
+        self
+    }
+
+    /// `max-concurrent-file-group-rewrites` (default: the number of cores).
+    pub fn with_max_concurrent_groups(mut self, n: NonZeroUsize) -> Self {
+        self.options.max_concurrent_groups = n.get();
+        self
+    }
+
+    /// Rewrites at most this many input files (the first groups of the plan that fit).
+    pub fn with_max_files(mut self, n: usize) -> Self {
+        self.options.max_files = Some(n);
+        self
+    }
+
+    /// `max-file-group-size-bytes` (default 100 GiB): larger partitions are split into groups.
+    pub fn with_max_file_group_size(mut self, bytes: NonZeroU64) -> Self {
+        self.options.max_file_group_size = bytes.get();
+        self
+    }
+
+    /// The options as set so far.
+    pub fn options(&self) -> &CompactOptions {
+        &self.options
     }
 
     /// Compacts this branch instead of `main`.
