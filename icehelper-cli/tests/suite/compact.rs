@@ -470,7 +470,7 @@ fn appends_racing_compaction_lose_nothing() {
                 n
             };
             let compaction = Compaction::new(&catalog, ident.clone())
-                .with_min_input_files(2)
+                .with_min_input_files(std::num::NonZeroUsize::new(2).unwrap())
                 .execute();
             tokio::join!(compaction, writer)
         });

@@ -1,6 +1,7 @@
 //! Opening a catalog from configuration, parsing identifiers, loading tables and their refs.
 
 mod metadata_file;
+mod rest;
 pub mod sql;
 
 pub(crate) use metadata_file::read_metadata;
@@ -17,7 +18,10 @@ use iceberg_catalog_rest::RestCatalogBuilder;
 use crate::config::{redact_uri, CatalogConfig, CatalogKind};
 use crate::error::{Error, Result};
 use crate::storage::ObjectStorageFactory;
+pub use rest::RestCommitter;
 pub use sql::SqlCatalog;
+
+use crate::commit::{Committer, TableChange};
 
 /// An open catalog: the iceberg [`Catalog`] plus what icehelper needs beside it.
 #[derive(Debug, Clone)]
@@ -26,6 +30,7 @@ pub struct LakeCatalog {
     kind: CatalogKind,
     catalog: Arc<dyn Catalog>,
     sql: Option<Arc<SqlCatalog>>,
+    committer: Arc<dyn Committer>,
 }
 
 fn file_io_for(config: &CatalogConfig) -> FileIO {
@@ -55,6 +60,7 @@ impl LakeCatalog {
                     config: config.clone(),
                     kind,
                     catalog: sql.clone(),
+                    committer: sql.clone(),
                     sql: Some(sql),
                 })
             }
@@ -70,8 +76,9 @@ impl LakeCatalog {
                 })?;
                 let props: HashMap<String, String> =
                     config.properties.clone().into_iter().collect();
+                let http = rest_http_client(config)?;
                 let catalog = RestCatalogBuilder::default()
-                    .with_client(rest_http_client(config)?)
+                    .with_client(http.clone())
                     .with_storage_factory(Arc::new(ObjectStorageFactory))
                     .load(config.name.clone(), props)
                     .await
@@ -90,11 +97,15 @@ impl LakeCatalog {
                         uri: redact_uri(uri),
                         reason: rest_reason(&e),
                     })?;
+                let catalog: Arc<dyn Catalog> = Arc::new(catalog);
+                let committer =
+                    RestCommitter::new(config, http, catalog.clone(), file_io_for(config))?;
                 Ok(LakeCatalog {
                     config: config.clone(),
                     kind,
-                    catalog: Arc::new(catalog),
+                    catalog,
                     sql: None,
+                    committer: Arc::new(committer),
                 })
             }
         }
@@ -113,10 +124,7 @@ impl LakeCatalog {
     /// A FileIO on this catalog's storage properties (for files the catalog itself does not
     /// hand out, such as staged files of a failed commit).
     pub fn file_io(&self) -> FileIO {
-        match &self.sql {
-            Some(sql) => sql.file_io().clone(),
-            None => file_io_for(&self.config),
-        }
+        self.committer.file_io()
     }
 
     /// SQL or REST.
@@ -132,13 +140,7 @@ impl LakeCatalog {
     /// Loads a table, with structured errors for a missing table or namespace and
     /// for a missing or corrupt metadata file.
     pub async fn load_table(&self, ident: &TableIdent) -> Result<Table> {
-        if let Some(sql) = &self.sql {
-            return sql.load_table_checked(ident).await;
-        }
-        self.catalog
-            .load_table(ident)
-            .await
-            .map_err(|e| map_iceberg(e, Some(ident), None))
+        self.committer.load_table(ident).await
     }
 
     /// Namespaces under `parent` (top level when `None`).
@@ -161,6 +163,22 @@ impl LakeCatalog {
             .map_err(|e| map_iceberg(e, None, Some(namespace)))?;
         tables.sort_by(|a, b| a.name().cmp(b.name()));
         Ok(tables)
+    }
+}
+
+/// The catalog commits through the committer it opened (SQL or REST).
+#[async_trait::async_trait]
+impl Committer for LakeCatalog {
+    async fn load_table(&self, ident: &TableIdent) -> Result<Table> {
+        self.committer.load_table(ident).await
+    }
+
+    async fn commit(&self, ident: &TableIdent, change: TableChange) -> Result<Table> {
+        self.committer.commit(ident, change).await
+    }
+
+    fn file_io(&self) -> FileIO {
+        self.committer.file_io()
     }
 }
 

@@ -938,3 +938,23 @@ impl SqlCatalog {
 
 /// Shared handle, for code that needs the concrete type.
 pub type SqlCatalogRef = Arc<SqlCatalog>;
+
+#[async_trait::async_trait]
+impl crate::commit::Committer for SqlCatalog {
+    async fn load_table(&self, ident: &TableIdent) -> Result<Table> {
+        self.load_table_checked(ident).await
+    }
+
+    async fn commit(
+        &self,
+        ident: &TableIdent,
+        change: crate::commit::TableChange,
+    ) -> Result<Table> {
+        self.commit_changes(ident, change.requirements, change.updates)
+            .await
+    }
+
+    fn file_io(&self) -> FileIO {
+        self.file_io.clone()
+    }
+}

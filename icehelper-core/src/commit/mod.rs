@@ -15,21 +15,37 @@
 //! [`snapshot::SnapshotProducer`] builds the manifests, manifest list and snapshot for changes that
 //! add and remove files (`replace`, `overwrite`, `delete`, `append`).
 
-mod rest;
 pub mod snapshot;
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use iceberg::io::FileIO;
 use iceberg::table::Table;
 use iceberg::{TableIdent, TableRequirement, TableUpdate};
 
-use crate::catalog::LakeCatalog;
-use crate::config::CatalogKind;
 use crate::error::{Error, Result};
 
-pub use rest::RestCommitter;
+/// What the commit layer needs of a catalog: the table as it is now, an atomic commit of one
+/// [`TableChange`], and storage for cleaning up after a failed attempt. The SQL catalog
+/// ([`crate::catalog::SqlCatalog`]) and the REST catalog's committer
+/// ([`crate::catalog::RestCommitter`]) implement it; [`crate::catalog::LakeCatalog`] hands it to
+/// whichever it opened. One per opened catalog: clients, tokens and the REST prefix are made once.
+#[async_trait::async_trait]
+pub trait Committer: Send + Sync + std::fmt::Debug {
+    /// Loads the table as the catalog has it now.
+    async fn load_table(&self, ident: &TableIdent) -> Result<Table>;
+
+    /// Commits `change` once: the requirements are checked atomically with the swap. A failed
+    /// requirement or a lost swap is [`Error::CommitConflict`]; a failure after which the
+    /// catalog may or may not hold the change is [`Error::CommitStateUnknown`].
+    async fn commit(&self, ident: &TableIdent, change: TableChange) -> Result<Table>;
+
+    /// Storage on the catalog's properties (for files no table hands out yet, such as the
+    /// staged files of a failed attempt).
+    fn file_io(&self) -> FileIO;
+}
 
 /// What one commit attempt asks of the catalog.
 #[derive(Debug, Clone, Default)]
@@ -155,49 +171,18 @@ pub struct Committed<T> {
 /// return when it commits.
 pub type Attempt<T> = (Option<TableChange>, T);
 
-/// Commits one change, once. A failed requirement or a moved pointer is
-/// [`Error::CommitConflict`]; a failure after which the catalog may or may not hold the change is
-/// [`Error::CommitStateUnknown`]. Staged files are deleted only when the commit surely failed.
+/// Commits one change, once (see [`Committer::commit`]). Staged files are deleted only when
+/// the commit surely failed.
 pub async fn commit_once(
-    catalog: &LakeCatalog,
+    committer: &dyn Committer,
     ident: &TableIdent,
     change: TableChange,
 ) -> Result<Table> {
     let staged = change.staged_files.clone();
-    let result = match catalog.kind() {
-        CatalogKind::Sql => {
-            let sql = catalog
-                .sql()
-                .expect("a SQL catalog kind always has its SqlCatalog");
-            sql.commit_changes(ident, change.requirements, change.updates)
-                .await
-        }
-        CatalogKind::Rest => {
-            // the REST spec has no requirement for it: look first (a commit landing between
-            // this look and the POST is still refused by the server, as a failed commit)
-            let current = catalog.load_table(ident).await?;
-            if let Some((last, planned)) =
-                stale_sequence_number(current.metadata(), &change.updates)
-            {
-                delete_quietly(catalog, &staged).await;
-                return Err(Error::CommitConflict {
-                    table: ident.to_string(),
-                    reason: format!("the table reached sequence number {last} since this commit was planned with {planned}"),
-                });
-            }
-            RestCommitter::new(catalog.config())?
-                .commit(
-                    ident,
-                    change.requirements,
-                    change.updates,
-                    catalog.file_io(),
-                )
-                .await
-        }
-    };
+    let result = committer.commit(ident, change).await;
     if let Err(e) = &result {
         if !matches!(e, Error::CommitStateUnknown { .. }) {
-            delete_quietly(catalog, &staged).await;
+            delete_quietly(committer, &staged).await;
         }
     }
     result
@@ -224,8 +209,8 @@ pub(crate) fn stale_sequence_number(
 
 /// Deletes files a failed attempt wrote; failures are logged, never raised (at worst the files
 /// stay as orphans, which `remove-orphan-files` collects).
-pub async fn delete_quietly(catalog: &LakeCatalog, files: &[String]) {
-    let io = catalog.file_io();
+pub async fn delete_quietly(committer: &dyn Committer, files: &[String]) {
+    let io = committer.file_io();
     for f in files {
         if let Err(e) = io.delete(f).await {
             tracing::warn!(file = %f, error = %e, "could not delete a file of a failed commit");
@@ -238,7 +223,7 @@ pub async fn delete_quietly(catalog: &LakeCatalog, files: &[String]) {
 /// re-check whatever it relies on, and may return `None` when nothing is left to do); the wait
 /// between tries follows `policy`.
 pub async fn commit_with_retry<T, F, Fut>(
-    catalog: &LakeCatalog,
+    committer: &dyn Committer,
     ident: &TableIdent,
     policy: RetryPolicy,
     mut attempt: F,
@@ -250,7 +235,7 @@ where
     let started = Instant::now();
     let mut retries = 0u32;
     loop {
-        let table = catalog.load_table(ident).await?;
+        let table = committer.load_table(ident).await?;
         let (change, value) = attempt(table).await?;
         failpoint("commit.planned");
         let Some(change) = change.filter(|c| !c.is_empty()) else {
@@ -260,7 +245,7 @@ where
                 retries,
             });
         };
-        match commit_once(catalog, ident, change).await {
+        match commit_once(committer, ident, change).await {
             Ok(table) => {
                 return Ok(Committed {
                     table: Some(table),

@@ -12,20 +12,35 @@ use std::sync::Arc;
 use iceberg::io::FileIO;
 use iceberg::spec::TableMetadata;
 use iceberg::table::Table;
-use iceberg::{TableIdent, TableRequirement, TableUpdate};
+use iceberg::{Catalog, TableIdent, TableRequirement, TableUpdate};
 use serde::Deserialize;
+use tokio::sync::Mutex;
 
-use crate::catalog::one_line;
+use crate::catalog::{map_iceberg, one_line};
+use crate::commit::{stale_sequence_number, Committer, TableChange};
 use crate::config::{redact_uri, CatalogConfig};
 use crate::error::{Error, Result};
 
-/// A client for the REST commit endpoint, configured like the catalog.
+/// The REST catalog's [`Committer`]: tables load through iceberg-catalog-rest, commits go to the
+/// commit endpoint. Made once per opened catalog: one HTTP client, and the OAuth2 token and the
+/// `/v1/config` prefix fetched on the first commit and kept (a token the server refuses with
+/// HTTP 401 is fetched again once).
 #[derive(Debug, Clone)]
 pub struct RestCommitter {
     catalog: String,
     uri: String,
     props: HashMap<String, String>,
     http: reqwest::Client,
+    tables: Arc<dyn Catalog>,
+    file_io: FileIO,
+    session: Arc<Mutex<Option<Session>>>,
+}
+
+/// What a commit needs from the server before it can be sent, fetched once.
+#[derive(Debug, Clone)]
+struct Session {
+    token: Option<String>,
+    prefix: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -61,8 +76,14 @@ struct ErrorModel {
 }
 
 impl RestCommitter {
-    /// A committer for the REST catalog described by `config`.
-    pub fn new(config: &CatalogConfig) -> Result<Self> {
+    /// A committer for the REST catalog described by `config`, loading tables through `tables`
+    /// and reaching their files through `file_io`.
+    pub(crate) fn new(
+        config: &CatalogConfig,
+        http: reqwest::Client,
+        tables: Arc<dyn Catalog>,
+        file_io: FileIO,
+    ) -> Result<Self> {
         let uri = config
             .get("uri")
             .ok_or_else(|| Error::option("uri", "a REST catalog needs a uri"))?
@@ -72,8 +93,24 @@ impl RestCommitter {
             catalog: config.name.clone(),
             uri,
             props: config.properties.clone().into_iter().collect(),
-            http: crate::catalog::rest_http_client(config)?,
+            http,
+            tables,
+            file_io,
+            session: Arc::new(Mutex::new(None)),
         })
+    }
+
+    /// The token and prefix, fetched on first use (or again, after the server refused the token).
+    async fn session(&self, renew: bool) -> Result<Session> {
+        let mut cached = self.session.lock().await;
+        if let (Some(s), false) = (cached.as_ref(), renew) {
+            return Ok(s.clone());
+        }
+        let token = self.token().await?;
+        let prefix = self.prefix(token.as_deref()).await?;
+        let session = Session { token, prefix };
+        *cached = Some(session.clone());
+        Ok(session)
     }
 
     fn unavailable(&self, reason: String) -> Error {
@@ -184,17 +221,53 @@ impl RestCommitter {
             .cloned())
     }
 
-    /// Posts one commit. HTTP 409 is [`Error::CommitConflict`]; 500, 502, 503 and 504 (and a
-    /// lost connection after sending) are [`Error::CommitStateUnknown`].
-    pub async fn commit(
+    /// Posts one commit, fetching the token again once when the server refuses it (HTTP 401)
+    /// and the token came from a credential exchange.
+    async fn post(
         &self,
         ident: &TableIdent,
-        requirements: Vec<TableRequirement>,
-        updates: Vec<TableUpdate>,
-        file_io: FileIO,
+        requirements: &[TableRequirement],
+        updates: &[TableUpdate],
     ) -> Result<Table> {
-        let token = self.token().await?;
-        let prefix = self.prefix(token.as_deref()).await?;
+        let session = self.session(false).await?;
+        match self.post_once(ident, requirements, updates, &session).await {
+            Posted::Unauthorized(_) if self.props.contains_key("credential") => {
+                let renewed = self.session(true).await?;
+                match self.post_once(ident, requirements, updates, &renewed).await {
+                    Posted::Done(r) => r,
+                    Posted::Unauthorized(e) => Err(e),
+                }
+            }
+            Posted::Unauthorized(e) => Err(e),
+            Posted::Done(r) => r,
+        }
+    }
+
+    /// Posts one commit. HTTP 409 is [`Error::CommitConflict`]; 500, 502, 503 and 504 (and a
+    /// lost connection after sending) are [`Error::CommitStateUnknown`].
+    async fn post_once(
+        &self,
+        ident: &TableIdent,
+        requirements: &[TableRequirement],
+        updates: &[TableUpdate],
+        session: &Session,
+    ) -> Posted {
+        match self.post_inner(ident, requirements, updates, session).await {
+            Err(PostError::Unauthorized(e)) => Posted::Unauthorized(e),
+            Err(PostError::Other(e)) => Posted::Done(Err(e)),
+            Ok(t) => Posted::Done(Ok(t)),
+        }
+    }
+
+    async fn post_inner(
+        &self,
+        ident: &TableIdent,
+        requirements: &[TableRequirement],
+        updates: &[TableUpdate],
+        session: &Session,
+    ) -> std::result::Result<Table, PostError> {
+        let token = session.token.clone();
+        let prefix = session.prefix.clone();
         let ns = ident.namespace().as_ref().join("\u{1f}");
         let mut url = format!("{}/v1", self.uri);
         if let Some(p) = prefix.filter(|p| !p.is_empty()) {
@@ -231,22 +304,27 @@ impl RestCommitter {
                 .identifier(ident.clone())
                 .metadata(Arc::new(parsed.metadata))
                 .metadata_location(parsed.metadata_location)
-                .file_io(file_io)
+                .file_io(self.file_io.clone())
                 .runtime(iceberg::Runtime::try_current()?)
                 .build()
-                .map_err(Error::from);
+                .map_err(PostError::from);
         }
         let message = serde_json::from_str::<ErrorBody>(&text)
             .map(|b| format!("{} ({})", b.error.message, b.error.kind))
             .unwrap_or_else(|_| format!("HTTP {status}"));
         let table = ident.to_string();
-        Err(match status {
+        Err(PostError::Other(match status {
             409 => Error::CommitConflict {
                 table,
                 reason: message,
             },
             404 => Error::TableNotFound { table },
-            401 | 403 => self.unavailable(format!(
+            401 => {
+                return Err(PostError::Unauthorized(self.unavailable(format!(
+                    "HTTP {status}: not authorised to commit ({message})"
+                ))))
+            }
+            403 => self.unavailable(format!(
                 "HTTP {status}: not authorised to commit ({message})"
             )),
             500 | 502 | 503 | 504 => Error::CommitStateUnknown {
@@ -257,7 +335,60 @@ impl RestCommitter {
                 "commit",
                 format!("the REST catalog refused the commit: {message}"),
             ),
-        })
+        }))
+    }
+}
+
+/// A commit's outcome, telling apart a refused token (worth fetching a new one for).
+enum Posted {
+    Done(Result<Table>),
+    Unauthorized(Error),
+}
+
+enum PostError {
+    Unauthorized(Error),
+    Other(Error),
+}
+
+impl From<Error> for PostError {
+    fn from(e: Error) -> Self {
+        PostError::Other(e)
+    }
+}
+
+impl From<iceberg::Error> for PostError {
+    fn from(e: iceberg::Error) -> Self {
+        PostError::Other(Error::from(e))
+    }
+}
+
+#[async_trait::async_trait]
+impl Committer for RestCommitter {
+    async fn load_table(&self, ident: &TableIdent) -> Result<Table> {
+        self.tables
+            .load_table(ident)
+            .await
+            .map_err(|e| map_iceberg(e, Some(ident), None))
+    }
+
+    async fn commit(&self, ident: &TableIdent, change: TableChange) -> Result<Table> {
+        // the REST spec has no requirement for it: look first (a commit landing between this
+        // look and the POST is still refused by the server, as a failed requirement)
+        let current = self.load_table(ident).await?;
+        if let Some((last, planned)) = stale_sequence_number(current.metadata(), &change.updates) {
+            return Err(Error::CommitConflict {
+                table: ident.to_string(),
+                reason: format!(
+                    "the table reached sequence number {last} since this commit was planned with {planned}"
+                ),
+            });
+        }
+        self.post(ident, &change.requirements, &change.updates)
+            .await
+    }
+
+    fn file_io(&self) -> FileIO {
+        self.file_io.clone()
     }
 }
 
