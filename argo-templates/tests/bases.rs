@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use argo_templates::icehelper;
-use manifest_bundle::{Bundle, CrdDir, Kustomize};
+use manifest_bundle::Bundle;
 use serde_json::Value;
 
 fn bundles() -> Vec<Bundle> {
@@ -18,30 +18,13 @@ fn bases_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("bases")
 }
 
-fn crds() -> CrdDir {
-    CrdDir::from_env("DATA_TIER_CRDS").unwrap_or_else(|e| {
-        panic!("DATA_TIER_CRDS must name the upstream CRD folder (e.g. /work/shared/crds): {e}")
-    })
-}
-
 fn all_objects() -> Vec<Value> {
     bundles().iter().flat_map(Bundle::all_objects).collect()
 }
 
 #[test]
 fn committed_bases_are_current() {
-    let release = argo_templates::release().expect("bases build");
-    let stale = release.check(release.bases_dir()).expect("compare");
-    assert!(
-        stale.is_empty(),
-        "stale bases (run `{}`):\n{}",
-        release.regenerate(),
-        stale
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
+    test_support::assert_bases_current(&argo_templates::release().expect("bases build"));
 }
 
 /// Sample value of an Argo input parameter, for substituting placeholders.
@@ -103,7 +86,7 @@ fn embedded_resources() -> Vec<(String, String, Value)> {
     ignore = "needs the upstream CRDs and kustomize (scripts/test provides them)"
 )]
 fn argo_resources_validate_against_pinned_crds() {
-    let crds = crds();
+    let crds = test_support::crds();
     let mut checked = 0;
     for object in all_objects() {
         let file = match object["kind"].as_str() {
@@ -134,7 +117,7 @@ fn argo_resources_validate_against_pinned_crds() {
     ignore = "needs the upstream CRDs and kustomize (scripts/test provides them)"
 )]
 fn embedded_spark_applications_validate_after_substitution() {
-    let crds = crds();
+    let crds = test_support::crds();
     let schema = crds
         .schema("spark-operator/sparkapplication.yaml")
         .expect("Spark Operator v2.5.2 SparkApplication CRD");
@@ -172,12 +155,6 @@ fn cron_workflows_use_v4_fields() {
     }
 }
 
-fn kustomize(dir: &Path) -> Vec<Value> {
-    Kustomize::from_env("DATA_TIER_KUSTOMIZE")
-        .and_then(|k| k.build(dir))
-        .unwrap_or_else(|e| panic!("{e} (scripts/setup-test-env installs kustomize)"))
-}
-
 #[test]
 #[cfg_attr(
     not(feature = "external-tests"),
@@ -185,7 +162,7 @@ fn kustomize(dir: &Path) -> Vec<Value> {
 )]
 fn every_base_builds_with_kustomize() {
     for bundle in bundles() {
-        let objects = kustomize(&bases_dir().join(bundle.name()));
+        let objects = test_support::kustomize_build(&bases_dir().join(bundle.name()));
         assert_eq!(
             objects.len(),
             bundle.objects().len() + bundle.config_maps().len(),
@@ -336,7 +313,7 @@ fn spark_steps_resolve_against_spark_templates() {
     let embedded = embedded_resources();
     let mut steps = 0;
     for (base, pipeline) in argo_templates::bases::pipelines().unwrap() {
-        let deployed = kustomize(&bases_dir().join(base));
+        let deployed = test_support::kustomize_build(&bases_dir().join(base));
         for step in &pipeline.spark_steps {
             let bundle = step.bundle();
             // The template is one spark-templates exports (and has a committed base).

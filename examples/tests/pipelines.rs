@@ -12,35 +12,8 @@ use examples::Overlay;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Service, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
-use manifest_bundle::{CrdDir, Kustomize};
+use manifest_bundle::CrdDir;
 use serde_json::Value;
-
-fn crds() -> CrdDir {
-    CrdDir::from_env("DATA_TIER_CRDS").unwrap_or_else(|e| {
-        panic!("{e}: set DATA_TIER_CRDS to the folder of upstream CRDs (../shared/crds)")
-    })
-}
-
-fn crd_file(api_version: &str, kind: &str) -> Option<&'static str> {
-    let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
-    Some(match (group, kind) {
-        ("sparkoperator.k8s.io", "SparkApplication") => "spark-operator/sparkapplication.yaml",
-        ("sparkoperator.k8s.io", "ScheduledSparkApplication") => {
-            "spark-operator/scheduledsparkapplication.yaml"
-        }
-        ("kafka.strimzi.io", "Kafka") => "strimzi/kafka.yaml",
-        ("kafka.strimzi.io", "KafkaNodePool") => "strimzi/kafkanodepool.yaml",
-        ("kafka.strimzi.io", "KafkaTopic") => "strimzi/kafkatopic.yaml",
-        ("kafka.strimzi.io", "KafkaUser") => "strimzi/kafkauser.yaml",
-        ("kafka.strimzi.io", "KafkaConnect") => "strimzi/kafkaconnect.yaml",
-        ("kafka.strimzi.io", "KafkaConnector") => "strimzi/kafkaconnector.yaml",
-        ("registry.apicur.io", "ApicurioRegistry3") => "apicurio-registry/apicurioregistry3.yaml",
-        ("argoproj.io", "WorkflowTemplate") => "argo-workflows/workflowtemplate.yaml",
-        ("argoproj.io", "CronWorkflow") => "argo-workflows/cronworkflow.yaml",
-        ("argoproj.io", "Workflow") => "argo-workflows/workflow.yaml",
-        _ => return None,
-    })
-}
 
 fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(value: &Value) {
     let typed: T = serde_json::from_value(value.clone())
@@ -52,7 +25,7 @@ fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(value: &Value) 
 fn validate(crds: &CrdDir, doc: &Value) -> bool {
     let api = doc["apiVersion"].as_str().unwrap_or_default();
     let kind = doc["kind"].as_str().unwrap_or_default();
-    if let Some(file) = crd_file(api, kind) {
+    if let Some(file) = test_support::crd_file(api, kind) {
         if let Err(e) = crds.schema(file).unwrap().validate(doc) {
             panic!("{kind} {}: {e}", doc["metadata"]["name"]);
         }
@@ -68,12 +41,6 @@ fn validate(crds: &CrdDir, doc: &Value) -> bool {
         other => panic!("no schema for {api} {other}"),
     }
     false
-}
-
-fn kustomize(dir: &Path) -> Vec<Value> {
-    let kustomize = Kustomize::from_env("DATA_TIER_KUSTOMIZE")
-        .unwrap_or_else(|e| panic!("{e} (scripts/setup-test-env installs one)"));
-    kustomize.build(dir).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn key(v: &Value) -> String {
@@ -116,7 +83,7 @@ fn check(overlay: &Overlay, min_crd_checked: usize) {
         assert!(tarball.is_file(), "{}", tarball.display());
     }
 
-    let built = by_key(kustomize(&dir));
+    let built = by_key(test_support::kustomize_build(&dir));
     let expected = by_key(overlay.expected_objects());
     assert_eq!(
         built.keys().collect::<Vec<_>>(),
@@ -130,7 +97,7 @@ fn check(overlay: &Overlay, min_crd_checked: usize) {
         );
     }
 
-    let crds = crds();
+    let crds = test_support::crds();
     let checked = built.values().filter(|d| validate(&crds, d)).count();
     assert!(
         checked >= min_crd_checked,

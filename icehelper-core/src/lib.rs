@@ -19,14 +19,15 @@
 //! - [`schema_diff`]: compare two schemas by field id, with compatibility verdicts.
 //! - [`migrate`]: versioned schema, partition-spec and sort-order migrations (Flyway-like).
 //! - [`refs`]: branches and tags, fast-forward for write-audit-publish.
-//! - [`quickstart`]: create a demo table with the small-files problem.
+//! - `quickstart` and `append` (feature `demo`, which the CLI enables): create a demo table with
+//!   the small-files problem, append Arrow batches as Parquet data files.
 //!
 //! ## Why not upstream
 //!
 //! Parts iceberg 0.10.1 has but keeps private, or lacks, and what upstream change would retire ours:
 //! - **Snapshots that remove files** (`commit::snapshot`): iceberg-rust's transactions only
 //!   append (`FastAppend`); a public `RewriteFiles`/`OverwriteFiles` action would retire it.
-//! - **REST commits** (`commit`'s REST path): `iceberg-catalog-rest` commits only a crate-private
+//! - **REST commits** (`catalog::RestCommitter`): `iceberg-catalog-rest` commits only a crate-private
 //!   `TableCommit`; a public `update_table(requirements, updates)` would.
 //! - **Branches and tags** (`refs`, `rollback`): no `ManageSnapshots` action in iceberg-rust.
 //! - **SQL catalog layouts** (`catalog::sql`): `iceberg-catalog-sql` knows neither PyIceberg's
@@ -51,6 +52,7 @@
 #[macro_use]
 mod macros;
 
+#[cfg(feature = "demo")]
 pub mod append;
 pub mod catalog;
 pub mod cleanup;
@@ -69,6 +71,7 @@ pub mod migrate;
 pub mod orphans;
 pub mod partition;
 mod planned;
+#[cfg(feature = "demo")]
 pub mod quickstart;
 pub mod refs;
 pub mod rollback;

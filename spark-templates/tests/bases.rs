@@ -8,16 +8,10 @@ use std::process::Command;
 
 use k8s_openapi::api::core::v1::{ConfigMap, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
-use manifest_bundle::{Bundle, CrdDir, Kustomize};
+use manifest_bundle::{Bundle, CrdDir};
 use serde_json::Value;
 use spark_templates::prelude::*;
 use spark_templates::{defaults, JobBundle};
-
-fn crds() -> CrdDir {
-    CrdDir::from_env("DATA_TIER_CRDS").unwrap_or_else(|e| {
-        panic!("{e}: set DATA_TIER_CRDS to the folder of upstream CRDs (../shared/crds)")
-    })
-}
 
 fn validate_spark_objects(crds: &CrdDir, bundle: &Bundle) -> usize {
     let mut checked = 0;
@@ -38,18 +32,7 @@ fn validate_spark_objects(crds: &CrdDir, bundle: &Bundle) -> usize {
 
 #[test]
 fn committed_bases_are_current() {
-    let release = spark_templates::release().expect("bases build");
-    let stale = release.check(release.bases_dir()).expect("compare");
-    assert!(
-        stale.is_empty(),
-        "stale bases (run `{}`):\n{}",
-        release.regenerate(),
-        stale
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
+    test_support::assert_bases_current(&spark_templates::release().expect("bases build"));
 }
 
 #[test]
@@ -58,7 +41,7 @@ fn committed_bases_are_current() {
     ignore = "needs the upstream CRDs and kustomize (scripts/test provides them)"
 )]
 fn default_spark_resources_validate_against_the_crds() {
-    let crds = crds();
+    let crds = test_support::crds();
     let mut checked = 0;
     for bundle in defaults::bundles().unwrap() {
         checked += validate_spark_objects(&crds, &bundle);
@@ -152,7 +135,7 @@ fn variants() -> Vec<JobBundle> {
     ignore = "needs the upstream CRDs and kustomize (scripts/test provides them)"
 )]
 fn builder_variants_validate_against_the_crds() {
-    let crds = crds();
+    let crds = test_support::crds();
     for v in variants() {
         let bundle = v.to_bundle().unwrap();
         assert_eq!(
@@ -170,7 +153,7 @@ fn builder_variants_validate_against_the_crds() {
     ignore = "needs the upstream CRDs and kustomize (scripts/test provides them)"
 )]
 fn schema_violations_are_reported_for_a_broken_application() {
-    let crds = crds();
+    let crds = test_support::crds();
     let job = defaults::cdc_to_iceberg().build().unwrap();
     let mut value = serde_json::to_value(&job.application).unwrap();
     value["spec"]["driver"]["cores"] = Value::from(0);
@@ -227,14 +210,8 @@ fn core_objects_round_trip_through_k8s_openapi() {
     }
 }
 
-fn kustomize(dir: &Path) -> Vec<Value> {
-    let kustomize = Kustomize::from_env("DATA_TIER_KUSTOMIZE")
-        .unwrap_or_else(|e| panic!("{e} (scripts/setup-test-env installs one)"));
-    kustomize.build(dir).unwrap_or_else(|e| panic!("{e}"))
-}
-
 fn check_built_base(dir: &Path, bundle: &Bundle) {
-    let objects = kustomize(dir);
+    let objects = test_support::kustomize_build(dir);
     assert_eq!(
         objects.len(),
         bundle.objects().len() + bundle.config_maps().len(),
@@ -341,7 +318,7 @@ fn overlay_changes_namespace_and_subjects() {
         "resources: [../base]\nnamespace: data\n",
     )
     .unwrap();
-    let objects = kustomize(&overlay);
+    let objects = test_support::kustomize_build(&overlay);
     for o in &objects {
         assert_eq!(o["metadata"]["namespace"], "data", "{o}");
     }

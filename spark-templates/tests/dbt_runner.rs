@@ -11,27 +11,18 @@ use std::process::Command;
 
 use spark_templates::prelude::*;
 
-fn env_path(var: &str, what: &str) -> PathBuf {
-    match std::env::var_os(var) {
-        Some(v) if !v.is_empty() => PathBuf::from(v),
-        _ => panic!(
-            "environment variable {var} is not set: it must name {what} (see spark-templates/tests/README)"
-        ),
-    }
-}
-
 #[test]
 #[cfg_attr(
     not(feature = "external-tests"),
     ignore = "needs Spark 3.5 and dbt (scripts/test installs them)"
 )]
 fn dbt_project_runs_in_local_spark() {
-    let dbt_python = env_path(
+    let dbt_python = test_support::env_path(
         "DATA_TIER_DBT_PYTHON",
         "the python of a venv with dbt-core, dbt-spark[session], pyspark==3.5.8 and \
          snowpark-connect-deps-iceberg==1.0.3",
     );
-    let spark_python = env_path(
+    let spark_python = test_support::env_path(
         "DATA_TIER_SPARK_PYTHON",
         "the python of the Spark oracle venv (its ../../shaded folder has the relocated Jackson jars)",
     );

@@ -6,18 +6,11 @@
 //! Needs `DATA_TIER_SPARK_PYTHON` (python of the Spark oracle venv), `DATA_TIER_SPARK_SQL`
 //! (`spark_sql.py`) and `DATA_TIER_PY_EXTRA` (fastavro); see tests/README.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use spark_templates::prelude::*;
 use spark_templates::JobBundle;
-
-fn env_path(var: &str, what: &str) -> PathBuf {
-    match std::env::var_os(var) {
-        Some(v) if !v.is_empty() => PathBuf::from(v),
-        _ => panic!("environment variable {var} is not set: it must name {what} (see spark-templates/tests/README)"),
-    }
-}
 
 fn jdbc_catalog() -> IcebergCatalog {
     // the test session supplies the URI; the builder's value only has to be well-formed
@@ -57,12 +50,12 @@ fn run(cmd: &mut Command, what: &str) -> String {
     ignore = "needs Spark 3.5 + Iceberg 1.10 (scripts/test installs them)"
 )]
 fn job_code_runs_in_local_spark() {
-    let python = env_path(
+    let python = test_support::env_path(
         "DATA_TIER_SPARK_PYTHON",
         "the python of the Spark oracle venv",
     );
-    let spark_sql = env_path("DATA_TIER_SPARK_SQL", "../shared/oracles/spark_sql.py");
-    let pyextra = env_path(
+    let spark_sql = test_support::env_path("DATA_TIER_SPARK_SQL", "../shared/oracles/spark_sql.py");
+    let pyextra = test_support::env_path(
         "DATA_TIER_PY_EXTRA",
         "a folder with fastavro installed (pip install --target), used to encode Avro test records",
     );

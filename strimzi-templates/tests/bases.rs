@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use manifest_bundle::{Bundle, CrdDir, Kustomize};
+use manifest_bundle::Bundle;
 use serde_json::Value;
 
 fn bundles() -> Vec<Bundle> {
@@ -13,12 +13,6 @@ fn bundles() -> Vec<Bundle> {
 
 fn bases_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("bases")
-}
-
-fn crds() -> CrdDir {
-    CrdDir::from_env("DATA_TIER_CRDS").unwrap_or_else(|e| {
-        panic!("DATA_TIER_CRDS must name the upstream CRD folder (e.g. /work/shared/crds): {e}")
-    })
 }
 
 /// The upstream CRD file for a custom resource, or `None` for built-in kinds.
@@ -42,18 +36,7 @@ fn crd_file(api_version: &str, kind: &str) -> Option<&'static str> {
 
 #[test]
 fn committed_bases_are_current() {
-    let release = strimzi_templates::release().expect("bases build");
-    let stale = release.check(release.bases_dir()).expect("compare");
-    assert!(
-        stale.is_empty(),
-        "stale bases (run `{}`):\n{}",
-        release.regenerate(),
-        stale
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
+    test_support::assert_bases_current(&strimzi_templates::release().expect("bases build"));
 }
 
 #[test]
@@ -62,7 +45,7 @@ fn committed_bases_are_current() {
     ignore = "needs the upstream CRDs and kustomize (scripts/test provides them)"
 )]
 fn every_custom_resource_validates_against_its_crd() {
-    let crds = crds();
+    let crds = test_support::crds();
     let mut checked = 0;
     for bundle in bundles() {
         for object in bundle.all_objects() {
@@ -97,7 +80,7 @@ fn every_custom_resource_validates_against_its_crd() {
 )]
 fn validator_rejects_v1beta2_shapes() {
     // Guards the test above: the old v1beta2 KafkaConnect shape must not pass.
-    let crds = crds();
+    let crds = test_support::crds();
     let schema = crds.schema("strimzi/kafkaconnect.yaml").unwrap();
     let old: Value = serde_json::json!({
         "apiVersion": "kafka.strimzi.io/v1", "kind": "KafkaConnect",
@@ -115,9 +98,7 @@ fn validator_rejects_v1beta2_shapes() {
 fn every_base_builds_with_kustomize() {
     for bundle in bundles() {
         let dir = bases_dir().join(bundle.name());
-        let objects = Kustomize::from_env("DATA_TIER_KUSTOMIZE")
-            .and_then(|k| k.build(&dir))
-            .unwrap_or_else(|e| panic!("{e} (scripts/setup-test-env installs kustomize)"));
+        let objects = test_support::kustomize_build(&dir);
         assert_eq!(
             objects.len(),
             bundle.objects().len(),

@@ -4,15 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// A path from an environment variable the test script sets; a clear failure when unset.
-pub fn env_path(var: &str, what: &str) -> PathBuf {
-    match std::env::var_os(var) {
-        Some(v) if !v.is_empty() => PathBuf::from(v),
-        _ => panic!(
-            "{var} is not set: it must point at {what}. Run the tests through `scripts/test`, which installs and exports it."
-        ),
-    }
-}
+pub use test_support::{env_path, files_under, tree};
 
 /// The python of the PyIceberg 0.12 venv.
 pub fn pyiceberg_python() -> PathBuf {
@@ -211,6 +203,16 @@ pub struct Postgres {
 
 impl Postgres {
     pub fn start() -> Postgres {
+        Postgres::start_inner(false)
+    }
+
+    /// A server that takes TLS connections only (a self-signed certificate; any plain
+    /// connection is rejected by pg_hba.conf), as managed PostgreSQL services are set up.
+    pub fn start_tls_only() -> Postgres {
+        Postgres::start_inner(true)
+    }
+
+    fn start_inner(tls: bool) -> Postgres {
         let bin = env_path(
             "DATA_TIER_PG_BIN",
             "PostgreSQL's bin folder (initdb, postgres)",
@@ -239,6 +241,50 @@ impl Postgres {
             "initdb: {}",
             String::from_utf8_lossy(&init.stderr)
         );
+        let mut tls_args: Vec<String> = Vec::new();
+        if tls {
+            let cert = Command::new("openssl")
+                .args([
+                    "req",
+                    "-new",
+                    "-x509",
+                    "-days",
+                    "2",
+                    "-nodes",
+                    "-subj",
+                    "/CN=127.0.0.1",
+                ])
+                .arg("-keyout")
+                .arg(data.join("server.key"))
+                .arg("-out")
+                .arg(data.join("server.crt"))
+                .output()
+                .unwrap();
+            assert!(
+                cert.status.success(),
+                "openssl: {}",
+                String::from_utf8_lossy(&cert.stderr)
+            );
+            std::fs::write(
+                data.join("pg_hba.conf"),
+                "local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostnossl all all 0.0.0.0/0 reject\n",
+            )
+            .unwrap();
+            let owned = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(&data)
+                .status()
+                .unwrap();
+            assert!(owned.success());
+            let key = data.join("server.key");
+            assert!(Command::new("chmod")
+                .arg("600")
+                .arg(&key)
+                .status()
+                .unwrap()
+                .success());
+            tls_args = vec!["-c".into(), "ssl=on".into()];
+        }
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -247,6 +293,7 @@ impl Postgres {
         let child = as_pg("postgres")
             .arg("-D")
             .arg(&data)
+            .args(&tls_args)
             .args([
                 "-p",
                 &port.to_string(),
@@ -276,6 +323,7 @@ impl Postgres {
             std::thread::sleep(std::time::Duration::from_millis(200));
         }
         let created = Command::new(bin.join("createdb"))
+            .env("PGSSLMODE", "prefer")
             .args([
                 "-h",
                 "127.0.0.1",
@@ -479,43 +527,6 @@ impl Drop for RestCatalogServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// Every file under `dir` with its bytes: a change anywhere shows.
-pub fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-    let mut out = std::collections::BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.insert(p.display().to_string(), std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    out
-}
-
-/// Every file under `dir` (none when it does not exist).
-pub fn files_under(dir: &Path) -> std::collections::BTreeSet<PathBuf> {
-    let mut out = std::collections::BTreeSet::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.insert(p);
-            }
-        }
-    }
-    out
 }
 
 /// Sets every file's modification time under `dir` to `days` ago.
