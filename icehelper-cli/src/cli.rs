@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::num::{NonZeroU64, NonZeroUsize};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use icehelper_core::compact;
+use icehelper_core::{cleanup, compact};
 
 /// Inspect and maintain Apache Iceberg tables.
 ///
@@ -200,12 +200,19 @@ pub(crate) struct ExpireSnapshotsArgs {
     /// Also expire this snapshot (repeatable); refused when a branch or tag points at it
     #[arg(long = "snapshot-id", value_name = "ID")]
     pub snapshot_ids: Vec<i64>,
-    /// List the snapshots and files that would go; change nothing
+    #[command(flatten)]
+    pub deletion: DeletionArgs,
+}
+
+/// What every verb that deletes files takes.
+#[derive(Debug, Args)]
+pub(crate) struct DeletionArgs {
+    /// Print what would be deleted; change nothing
     #[arg(long)]
     pub dry_run: bool,
     /// Files deleted at once
-    #[arg(long, value_name = "N", default_value_t = 16)]
-    pub max_concurrent_deletes: usize,
+    #[arg(long, value_name = "N", default_value_t = cleanup::DEFAULT_MAX_CONCURRENT_DELETES)]
+    pub max_concurrent_deletes: NonZeroUsize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -237,12 +244,8 @@ pub(crate) struct RemoveOrphanFilesArgs {
     /// A listed file whose path is referenced under another scheme or authority
     #[arg(long, value_enum, default_value_t = PrefixMismatch::Error)]
     pub prefix_mismatch: PrefixMismatch,
-    /// Print what would be deleted; change nothing
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Files deleted at once
-    #[arg(long, value_name = "N", default_value_t = 16)]
-    pub max_concurrent_deletes: usize,
+    #[command(flatten)]
+    pub deletion: DeletionArgs,
 }
 
 #[derive(Debug, Args)]

@@ -359,6 +359,11 @@ pub(crate) fn prop_i64(props: &HashMap<String, String>, key: &str, default: i64)
     }
 }
 
+/// Files deleted at once by default (Spark's `max_concurrent_deletes` has none: it deletes
+/// serially; 16 keeps object stores busy without throttling).
+pub const DEFAULT_MAX_CONCURRENT_DELETES: std::num::NonZeroUsize =
+    std::num::NonZeroUsize::new(16).unwrap();
+
 /// A length of time in humantime's grammar, the one every duration flag takes: `7d`, `36h`,
 /// `90m`, `45s`, `500ms`, or a sum of them (`1d12h`, `1h 30m`).
 pub fn parse_duration(input: &str) -> Result<chrono::Duration> {

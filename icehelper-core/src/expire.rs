@@ -40,8 +40,6 @@ use crate::metrics::{Operation, OperationMetrics, Run};
 
 /// `history.expire.max-snapshot-age-ms` default: 5 days.
 pub const DEFAULT_MAX_SNAPSHOT_AGE_MS: i64 = 5 * 24 * 3600 * 1000;
-/// Default number of concurrent deletes.
-pub const DEFAULT_MAX_CONCURRENT_DELETES: usize = 16;
 
 /// Expires snapshots of one table and deletes the files only they reached.
 #[must_use = "an expiry does nothing until plan() or execute() is awaited"]
@@ -151,7 +149,7 @@ impl<'a> ExpireSnapshots<'a> {
             older_than: None,
             retain_last: None,
             snapshot_ids: Vec::new(),
-            max_concurrent_deletes: DEFAULT_MAX_CONCURRENT_DELETES,
+            max_concurrent_deletes: cleanup::DEFAULT_MAX_CONCURRENT_DELETES.get(),
             now: Utc::now(),
         }
     }
@@ -177,8 +175,8 @@ impl<'a> ExpireSnapshots<'a> {
     }
 
     /// Deletes this many files at once (Spark's `max_concurrent_deletes`).
-    pub fn with_max_concurrent_deletes(mut self, n: usize) -> Self {
-        self.max_concurrent_deletes = n.max(1);
+    pub fn with_max_concurrent_deletes(mut self, n: std::num::NonZeroUsize) -> Self {
+        self.max_concurrent_deletes = n.get();
         self
     }
 

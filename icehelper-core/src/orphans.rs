@@ -119,7 +119,7 @@ impl<'a> RemoveOrphanFiles<'a> {
             location: None,
             equal_schemes: EqualSchemes::default(),
             prefix_mismatch: PrefixMismatchMode::Error,
-            max_concurrent_deletes: crate::expire::DEFAULT_MAX_CONCURRENT_DELETES,
+            max_concurrent_deletes: cleanup::DEFAULT_MAX_CONCURRENT_DELETES.get(),
             now: Utc::now(),
         }
     }
@@ -155,8 +155,8 @@ impl<'a> RemoveOrphanFiles<'a> {
     }
 
     /// Deletes this many files at once.
-    pub fn with_max_concurrent_deletes(mut self, n: usize) -> Self {
-        self.max_concurrent_deletes = n.max(1);
+    pub fn with_max_concurrent_deletes(mut self, n: std::num::NonZeroUsize) -> Self {
+        self.max_concurrent_deletes = n.get();
         self
     }
 

@@ -17,17 +17,12 @@ use crate::cli::{
 use crate::output::{emit, human_bytes};
 use crate::Outcome;
 
-/// The `--older-than` cutoff and a check of `--max-concurrent-deletes`, shared by the verbs that delete files.
-fn deletion_options(
+/// The `--older-than` cutoff of the verbs that delete files.
+fn cutoff(
     older_than: Option<&str>,
-    max_concurrent_deletes: usize,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
-    let cutoff = older_than.map(|s| parse_older_than(s, now)).transpose()?;
-    if max_concurrent_deletes == 0 {
-        anyhow::bail!("invalid --max-concurrent-deletes: must be at least 1");
-    }
-    Ok(cutoff)
+    Ok(older_than.map(|s| parse_older_than(s, now)).transpose()?)
 }
 
 pub(super) async fn expire(
@@ -37,13 +32,12 @@ pub(super) async fn expire(
 ) -> Result<Outcome> {
     let ident = parse_table_ident(&args.table)?;
     let now = chrono::Utc::now();
-    let older_than =
-        deletion_options(args.older_than.as_deref(), args.max_concurrent_deletes, now)?;
+    let older_than = cutoff(args.older_than.as_deref(), now)?;
     let cat = open_catalog(catalog).await?;
     let mut op = ExpireSnapshots::new(&cat, ident)
         .with_now(now)
         .with_snapshot_ids(args.snapshot_ids.iter().copied())
-        .with_max_concurrent_deletes(args.max_concurrent_deletes);
+        .with_max_concurrent_deletes(args.deletion.max_concurrent_deletes);
     if let Some(t) = older_than {
         op = op.with_older_than(t);
     }
@@ -51,7 +45,7 @@ pub(super) async fn expire(
         op = op.with_retain_last(n);
     }
     let plan = op.plan().await?;
-    let m = if args.dry_run {
+    let m = if args.deletion.dry_run {
         plan.metrics()
     } else {
         plan.execute().await?
@@ -125,13 +119,12 @@ pub(super) async fn orphans(
 ) -> Result<Outcome> {
     let ident = parse_table_ident(&args.table)?;
     let now = chrono::Utc::now();
-    let older_than =
-        deletion_options(args.older_than.as_deref(), args.max_concurrent_deletes, now)?;
+    let older_than = cutoff(args.older_than.as_deref(), now)?;
     let cat = open_catalog(catalog).await?;
     let mut op = RemoveOrphanFiles::new(&cat, ident)
         .with_now(now)
         .with_allow_recent(args.allow_recent)
-        .with_max_concurrent_deletes(args.max_concurrent_deletes)
+        .with_max_concurrent_deletes(args.deletion.max_concurrent_deletes)
         .with_prefix_mismatch(match args.prefix_mismatch {
             PrefixMismatch::Error => PrefixMismatchMode::Error,
             PrefixMismatch::Ignore => PrefixMismatchMode::Ignore,
@@ -147,7 +140,7 @@ pub(super) async fn orphans(
         op = op.with_equal_scheme(a, b);
     }
     let plan = op.plan().await?;
-    let m = if args.dry_run {
+    let m = if args.deletion.dry_run {
         plan.metrics()
     } else {
         plan.execute().await?
