@@ -109,7 +109,7 @@ fn write_audit_publish_with_branches_and_tags() {
             "db.events",
             "x",
             "--max-ref-age",
-            "7 days",
+            "7 parsecs",
         ],
         "invalid --max-ref-age",
     );
