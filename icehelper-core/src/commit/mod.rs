@@ -139,20 +139,25 @@ impl RetryPolicy {
         })
     }
 
-    /// The wait before retry number `retry` (1-based): exponential from `min_wait`, capped at
-    /// `max_wait`, with up to 10% jitter so two retrying writers drift apart.
-    pub fn backoff(&self, retry: u32) -> Duration {
-        let base = self
-            .min_wait
-            .saturating_mul(2u32.saturating_pow(retry.saturating_sub(1).min(20)));
-        let capped = base.min(self.max_wait);
-        let jitter = capped.as_millis() as u64 / 10;
-        let extra = if jitter > 0 {
-            rand::random_range(0..=jitter)
-        } else {
-            0
-        };
-        capped + Duration::from_millis(extra)
+    /// The waits before each retry: backon's exponential schedule from `min_wait` (doubling),
+    /// capped at `max_wait`, `num_retries` of them within `total_timeout`, each with up to 10%
+    /// jitter added as Iceberg Java's `Tasks` does, so two retrying writers drift apart.
+    pub fn schedule(&self) -> impl Iterator<Item = Duration> {
+        use backon::BackoffBuilder;
+        backon::ExponentialBuilder::new()
+            .with_min_delay(self.min_wait)
+            .with_max_delay(self.max_wait)
+            .with_max_times(self.num_retries as usize)
+            .with_total_delay(Some(self.total_timeout))
+            .build()
+            .map(|wait| {
+                let jitter = wait.as_millis() as u64 / 10;
+                wait + Duration::from_millis(if jitter > 0 {
+                    rand::random_range(0..=jitter)
+                } else {
+                    0
+                })
+            })
     }
 }
 
@@ -234,6 +239,7 @@ where
 {
     let started = Instant::now();
     let mut retries = 0u32;
+    let mut waits = policy.schedule();
     loop {
         let table = committer.load_table(ident).await?;
         let (change, value) = attempt(table).await?;
@@ -254,14 +260,16 @@ where
                 })
             }
             Err(Error::CommitConflict { table, reason }) => {
-                retries += 1;
-                if retries > policy.num_retries || started.elapsed() >= policy.total_timeout {
+                let wait = waits
+                    .next()
+                    .filter(|_| started.elapsed() < policy.total_timeout);
+                let Some(wait) = wait else {
                     return Err(Error::CommitConflict {
                         table,
-                        reason: format!("{reason} (gave up after {} retries)", retries - 1),
+                        reason: format!("{reason} (gave up after {retries} retries)"),
                     });
-                }
-                let wait = policy.backoff(retries);
+                };
+                retries += 1;
                 tracing::info!(%table, %reason, retry = retries, wait_ms = wait.as_millis() as u64, "commit conflicted; re-planning on the new table state");
                 tokio::time::sleep(wait).await;
             }
@@ -314,5 +322,30 @@ pub(crate) fn conflict_or(e: iceberg::Error, ident: &TableIdent) -> Error {
         }
     } else {
         Error::Iceberg(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_retry_schedule_doubles_caps_and_stops() {
+        let policy = RetryPolicy {
+            num_retries: 5,
+            min_wait: Duration::from_millis(100),
+            max_wait: Duration::from_millis(300),
+            total_timeout: Duration::from_secs(60),
+        };
+        let waits: Vec<u128> = policy.schedule().map(|d| d.as_millis()).collect();
+        assert_eq!(waits.len(), 5, "{waits:?}");
+        for (wait, base) in waits.iter().zip([100u128, 200, 300, 300, 300]) {
+            assert!((base..=base + base / 10).contains(wait), "{waits:?}");
+        }
+        let none = RetryPolicy {
+            num_retries: 0,
+            ..policy
+        };
+        assert_eq!(none.schedule().count(), 0);
     }
 }
