@@ -16,15 +16,15 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use iceberg::spec::DataContentType;
+use iceberg::spec::{DataContentType, TableMetadata};
 use iceberg::table::Table;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::catalog::SnapshotSelector;
 use crate::error::{Error, Result};
-use crate::files::{live_files, manifests};
-use crate::partition::{partition_path, project, unified_fields, value_to_json};
+use crate::files::{live_files, manifests, LiveFile};
+use crate::partition::{partition_path, project, unified_fields, value_to_json, UnifiedField};
 
 /// Iceberg's default `write.target-file-size-bytes` (512 MiB).
 pub const DEFAULT_TARGET_FILE_SIZE: u64 = 512 * 1024 * 1024;
@@ -238,27 +238,9 @@ impl<'a> PartitionHealth<'a> {
         let table = self.table;
         let md = table.metadata();
         let target = target_file_size(table)?;
-        let threshold = match self.small_file_size {
-            Some(0) => {
-                return Err(Error::option(
-                    "small-file-size-bytes",
-                    "must be greater than 0",
-                ))
-            }
-            Some(n) => n,
-            None => target / 4 * 3,
-        };
+        let threshold = self.small_file_threshold(target)?;
         let snapshot = self.version.resolve(table)?;
-        let metadata_json_bytes = match table.metadata_location() {
-            Some(loc) => table
-                .file_io()
-                .new_input(loc)?
-                .metadata()
-                .await
-                .ok()
-                .map(|m| m.size),
-            None => None,
-        };
+        let metadata_json_bytes = metadata_json_bytes(table).await?;
         let mut th = TableHealth {
             table: table.identifier().to_string(),
             snapshot_id: snapshot.as_ref().map(|s| s.snapshot_id()),
@@ -296,178 +278,258 @@ impl<'a> PartitionHealth<'a> {
         let spec_ids: Vec<i32> = manifest_list.iter().map(|m| m.partition_spec_id).collect();
         let unified = unified_fields(md, Some(&spec_ids));
         let files = live_files(table, &snapshot).await?;
-        let snapshot_times: HashMap<i64, i64> = md
-            .snapshots()
-            .map(|s| (s.snapshot_id(), s.timestamp_ms()))
-            .collect();
-        // key: the JSON rendering of the projected tuple (hashable, and sorts readably)
-        let mut groups: BTreeMap<String, (Vec<Value>, Acc)> = BTreeMap::new();
-        for f in &files {
-            let spec = md.partition_spec_by_id(f.spec_id);
-            let projected = project(&unified, spec.map(|s| s.as_ref()), f.file.partition());
-            let values: Vec<Value> = unified
-                .iter()
-                .zip(&projected)
-                .map(|(u, v)| value_to_json(u, v.as_ref()))
-                .collect();
-            // Rows are per spec and partition value, as in Iceberg 1.10's partitions table and
-            // PyIceberg's: files of two specs whose tuples coincide stay apart.
-            let key = format!(
-                "{}|{:010}",
-                serde_json::to_string(&values).expect("JSON values serialise"),
-                f.spec_id
-            );
-            let (_, acc) = groups
-                .entry(key)
-                .or_insert_with(|| (values, Acc::default()));
-            acc.spec_id = f.spec_id;
-            if let Some(ts) = f
-                .added_snapshot_id
-                .and_then(|id| snapshot_times.get(&id).map(|t| (id, *t)))
-            {
-                if acc.last_ms.is_none_or(|cur| ts.1 > cur) {
-                    acc.last_ms = Some(ts.1);
-                    acc.last_id = Some(ts.0);
-                }
-            }
-            let size = f.file.file_size_in_bytes();
-            let records = f.file.record_count();
-            match f.content() {
-                DataContentType::Data => {
-                    acc.record_count += records;
-                    acc.file_count += 1;
-                    acc.bytes += size;
-                    if size < threshold {
-                        acc.small += 1;
-                    }
-                    acc.min = Some(acc.min.map_or(size, |m| m.min(size)));
-                    acc.max = Some(acc.max.map_or(size, |m| m.max(size)));
-                }
-                DataContentType::PositionDeletes => {
-                    acc.pos_records += records;
-                    acc.pos_files += 1;
-                }
-                DataContentType::EqualityDeletes => {
-                    acc.eq_records += records;
-                    acc.eq_files += 1;
-                }
-            }
-        }
-
-        let mut rows = Vec::with_capacity(groups.len());
-        let mut deleted_total = 0;
-        for (_, (values, a)) in groups {
-            let deleted = a.pos_records + a.eq_records;
-            deleted_total += deleted;
-            let s = score(a.bytes, a.file_count, deleted, a.record_count, target);
-            let partition: Map<String, Value> = unified
-                .iter()
-                .zip(values)
-                .map(|(u, v)| (u.name.clone(), v))
-                .collect();
-            th.data_file_count += a.file_count;
-            th.delete_file_count += a.pos_files + a.eq_files;
-            th.record_count += a.record_count;
-            th.total_data_file_size_in_bytes += a.bytes;
-            th.small_file_count += a.small;
-            rows.push(PartitionRow {
-                partition,
-                spec_id: a.spec_id,
-                record_count: a.record_count,
-                file_count: a.file_count,
-                total_data_file_size_in_bytes: a.bytes,
-                position_delete_record_count: a.pos_records,
-                position_delete_file_count: a.pos_files,
-                equality_delete_record_count: a.eq_records,
-                equality_delete_file_count: a.eq_files,
-                last_updated_at: a.last_ms.and_then(DateTime::from_timestamp_millis),
-                last_updated_snapshot_id: a.last_id,
-                small_file_count: a.small,
-                min_file_size_in_bytes: a.min,
-                avg_file_size_in_bytes: a.bytes.checked_div(a.file_count),
-                max_file_size_in_bytes: a.max,
-                score: s,
-                verdict: Verdict::from_score(s),
-            });
-        }
+        let groups = group_by_partition(md, &unified, &files, threshold);
+        let (rows, deleted_total) = partition_rows(groups, &unified, target, &mut th);
         th.partition_count = rows.len() as u64;
-        let mut sizes: Vec<u64> = rows
-            .iter()
-            .map(|r| r.total_data_file_size_in_bytes)
-            .collect();
-        sizes.sort_unstable();
-        if let (Some(max), false) = (sizes.last(), sizes.is_empty()) {
-            let mid = sizes.len() / 2;
-            let median = if sizes.len().is_multiple_of(2) {
-                (sizes[mid - 1] + sizes[mid]) as f64 / 2.0
-            } else {
-                sizes[mid] as f64
-            };
-            if median > 0.0 {
-                th.skew = Some(((*max as f64 / median) * 100.0).round() / 100.0);
-            }
-        }
-        th.score = score(
-            th.total_data_file_size_in_bytes,
-            th.data_file_count,
-            deleted_total,
-            th.record_count,
-            target,
-        );
-        // A table of many partitions can't beat one file per partition: judge against that too.
-        let ideal_files: u64 = rows
-            .iter()
-            .filter(|r| r.file_count > 0)
-            .map(|r| r.total_data_file_size_in_bytes.div_ceil(target).max(1))
-            .sum();
-        if th.data_file_count > 0 {
-            let per_partition = (100.0 * ideal_files as f64 / th.data_file_count as f64).min(100.0);
-            let delete_factor = if th.record_count == 0 {
-                1.0
-            } else {
-                1.0 - (deleted_total as f64 / th.record_count as f64).min(1.0) / 2.0
-            };
-            th.score = (per_partition * delete_factor).round() as u8;
-        }
-        th.verdict = Verdict::from_score(th.score);
-        // a partition's only file cannot be merged with anything: small, but as good as it gets
-        let mergeable_small: u64 = rows
-            .iter()
-            .filter(|r| r.file_count > 1)
-            .map(|r| r.small_file_count)
-            .sum();
-        if mergeable_small > 0 {
-            th.findings.push(format!(
-                "{} of {} data files are smaller than {} in partitions with more than one file",
-                mergeable_small,
-                th.data_file_count,
-                crate::metrics::human_bytes(threshold)
-            ));
-        }
-        if ideal_files > 0 && th.data_file_count > ideal_files {
-            th.findings.push(format!(
-                "{} data files where {} would do at the target size: compaction would help",
-                th.data_file_count, ideal_files
-            ));
-        }
-        if th.delete_file_count > 0 {
-            th.findings.push(format!(
-                "{} delete files cover {} records: compaction would apply them",
-                th.delete_file_count, deleted_total
-            ));
-        }
-        if let Some(skew) = th.skew {
-            if skew >= 10.0 {
-                th.findings.push(format!(
-                    "the largest partition is {skew}× the median: partitioning is skewed"
-                ));
-            }
-        }
+        th.skew = skew(&rows);
+        let ideal_files = judge(&mut th, &rows, deleted_total, target);
+        th.findings = findings(&th, &rows, ideal_files, deleted_total, threshold);
         Ok(HealthReport {
             table: th,
             partitions: rows,
         })
     }
+
+    /// The small-file threshold: as set (not 0), else 75% of the target.
+    fn small_file_threshold(&self, target: u64) -> Result<u64> {
+        match self.small_file_size {
+            Some(0) => Err(Error::option(
+                "small-file-size-bytes",
+                "must be greater than 0",
+            )),
+            Some(n) => Ok(n),
+            None => Ok(target / 4 * 3),
+        }
+    }
+}
+
+/// The size of the table's current metadata JSON, when the storage says.
+async fn metadata_json_bytes(table: &Table) -> Result<Option<u64>> {
+    Ok(match table.metadata_location() {
+        Some(loc) => table
+            .file_io()
+            .new_input(loc)?
+            .metadata()
+            .await
+            .ok()
+            .map(|m| m.size),
+        None => None,
+    })
+}
+
+/// The live files summed up per spec and partition value, keyed by the JSON rendering of the
+/// projected tuple (hashable, and sorts readably).
+fn group_by_partition(
+    md: &TableMetadata,
+    unified: &[UnifiedField],
+    files: &[LiveFile],
+    threshold: u64,
+) -> BTreeMap<String, (Vec<Value>, Acc)> {
+    let snapshot_times: HashMap<i64, i64> = md
+        .snapshots()
+        .map(|s| (s.snapshot_id(), s.timestamp_ms()))
+        .collect();
+    let mut groups: BTreeMap<String, (Vec<Value>, Acc)> = BTreeMap::new();
+    for f in files {
+        let spec = md.partition_spec_by_id(f.spec_id);
+        let projected = project(unified, spec.map(|s| s.as_ref()), f.file.partition());
+        let values: Vec<Value> = unified
+            .iter()
+            .zip(&projected)
+            .map(|(u, v)| value_to_json(u, v.as_ref()))
+            .collect();
+        // Rows are per spec and partition value, as in Iceberg 1.10's partitions table and
+        // PyIceberg's: files of two specs whose tuples coincide stay apart.
+        let key = format!(
+            "{}|{:010}",
+            serde_json::to_string(&values).expect("JSON values serialise"),
+            f.spec_id
+        );
+        let (_, acc) = groups
+            .entry(key)
+            .or_insert_with(|| (values, Acc::default()));
+        acc.add(f, &snapshot_times, threshold);
+    }
+    groups
+}
+
+impl Acc {
+    /// Counts one live file of the partition.
+    fn add(&mut self, f: &LiveFile, snapshot_times: &HashMap<i64, i64>, threshold: u64) {
+        self.spec_id = f.spec_id;
+        if let Some(ts) = f
+            .added_snapshot_id
+            .and_then(|id| snapshot_times.get(&id).map(|t| (id, *t)))
+        {
+            if self.last_ms.is_none_or(|cur| ts.1 > cur) {
+                self.last_ms = Some(ts.1);
+                self.last_id = Some(ts.0);
+            }
+        }
+        let size = f.file.file_size_in_bytes();
+        let records = f.file.record_count();
+        match f.content() {
+            DataContentType::Data => {
+                self.record_count += records;
+                self.file_count += 1;
+                self.bytes += size;
+                if size < threshold {
+                    self.small += 1;
+                }
+                self.min = Some(self.min.map_or(size, |m| m.min(size)));
+                self.max = Some(self.max.map_or(size, |m| m.max(size)));
+            }
+            DataContentType::PositionDeletes => {
+                self.pos_records += records;
+                self.pos_files += 1;
+            }
+            DataContentType::EqualityDeletes => {
+                self.eq_records += records;
+                self.eq_files += 1;
+            }
+        }
+    }
+}
+
+/// One row per partition, adding each to the table's totals; also the deleted records of all.
+fn partition_rows(
+    groups: BTreeMap<String, (Vec<Value>, Acc)>,
+    unified: &[UnifiedField],
+    target: u64,
+    th: &mut TableHealth,
+) -> (Vec<PartitionRow>, u64) {
+    let mut rows = Vec::with_capacity(groups.len());
+    let mut deleted_total = 0;
+    for (_, (values, a)) in groups {
+        let deleted = a.pos_records + a.eq_records;
+        deleted_total += deleted;
+        let s = score(a.bytes, a.file_count, deleted, a.record_count, target);
+        let partition: Map<String, Value> = unified
+            .iter()
+            .zip(values)
+            .map(|(u, v)| (u.name.clone(), v))
+            .collect();
+        th.data_file_count += a.file_count;
+        th.delete_file_count += a.pos_files + a.eq_files;
+        th.record_count += a.record_count;
+        th.total_data_file_size_in_bytes += a.bytes;
+        th.small_file_count += a.small;
+        rows.push(PartitionRow {
+            partition,
+            spec_id: a.spec_id,
+            record_count: a.record_count,
+            file_count: a.file_count,
+            total_data_file_size_in_bytes: a.bytes,
+            position_delete_record_count: a.pos_records,
+            position_delete_file_count: a.pos_files,
+            equality_delete_record_count: a.eq_records,
+            equality_delete_file_count: a.eq_files,
+            last_updated_at: a.last_ms.and_then(DateTime::from_timestamp_millis),
+            last_updated_snapshot_id: a.last_id,
+            small_file_count: a.small,
+            min_file_size_in_bytes: a.min,
+            avg_file_size_in_bytes: a.bytes.checked_div(a.file_count),
+            max_file_size_in_bytes: a.max,
+            score: s,
+            verdict: Verdict::from_score(s),
+        });
+    }
+    (rows, deleted_total)
+}
+
+/// The largest partition's bytes over the median partition's (`None` when the median is 0).
+fn skew(rows: &[PartitionRow]) -> Option<f64> {
+    let mut sizes: Vec<u64> = rows
+        .iter()
+        .map(|r| r.total_data_file_size_in_bytes)
+        .collect();
+    sizes.sort_unstable();
+    if let (Some(max), false) = (sizes.last(), sizes.is_empty()) {
+        let mid = sizes.len() / 2;
+        let median = if sizes.len().is_multiple_of(2) {
+            (sizes[mid - 1] + sizes[mid]) as f64 / 2.0
+        } else {
+            sizes[mid] as f64
+        };
+        if median > 0.0 {
+            return Some(((*max as f64 / median) * 100.0).round() / 100.0);
+        }
+    }
+    None
+}
+
+/// Sets the table's score and verdict; returns the ideal number of data files (one set of
+/// target-size files per partition).
+fn judge(th: &mut TableHealth, rows: &[PartitionRow], deleted_total: u64, target: u64) -> u64 {
+    th.score = score(
+        th.total_data_file_size_in_bytes,
+        th.data_file_count,
+        deleted_total,
+        th.record_count,
+        target,
+    );
+    // A table of many partitions can't beat one file per partition: judge against that too.
+    let ideal_files: u64 = rows
+        .iter()
+        .filter(|r| r.file_count > 0)
+        .map(|r| r.total_data_file_size_in_bytes.div_ceil(target).max(1))
+        .sum();
+    if th.data_file_count > 0 {
+        let per_partition = (100.0 * ideal_files as f64 / th.data_file_count as f64).min(100.0);
+        let delete_factor = if th.record_count == 0 {
+            1.0
+        } else {
+            1.0 - (deleted_total as f64 / th.record_count as f64).min(1.0) / 2.0
+        };
+        th.score = (per_partition * delete_factor).round() as u8;
+    }
+    th.verdict = Verdict::from_score(th.score);
+    ideal_files
+}
+
+/// What the report says in words: mergeable small files, too many files, delete files, skew.
+fn findings(
+    th: &TableHealth,
+    rows: &[PartitionRow],
+    ideal_files: u64,
+    deleted_total: u64,
+    threshold: u64,
+) -> Vec<String> {
+    let mut findings = Vec::new();
+    // a partition's only file cannot be merged with anything: small, but as good as it gets
+    let mergeable_small: u64 = rows
+        .iter()
+        .filter(|r| r.file_count > 1)
+        .map(|r| r.small_file_count)
+        .sum();
+    if mergeable_small > 0 {
+        findings.push(format!(
+            "{} of {} data files are smaller than {} in partitions with more than one file",
+            mergeable_small,
+            th.data_file_count,
+            crate::metrics::human_bytes(threshold)
+        ));
+    }
+    if ideal_files > 0 && th.data_file_count > ideal_files {
+        findings.push(format!(
+            "{} data files where {} would do at the target size: compaction would help",
+            th.data_file_count, ideal_files
+        ));
+    }
+    if th.delete_file_count > 0 {
+        findings.push(format!(
+            "{} delete files cover {} records: compaction would apply them",
+            th.delete_file_count, deleted_total
+        ));
+    }
+    if let Some(skew) = th.skew {
+        if skew >= 10.0 {
+            findings.push(format!(
+                "the largest partition is {skew}× the median: partitioning is skewed"
+            ));
+        }
+    }
+    findings
 }
 
 /// The partition of a row as `name=value/...`.

@@ -21,10 +21,11 @@
 use std::collections::{BTreeMap, HashSet};
 
 use futures::stream::{self, StreamExt, TryStreamExt};
+use iceberg::io::FileIO;
 use iceberg::spec::{
-    DataContentType, DataFile, FormatVersion, ManifestContentType, ManifestFile,
-    ManifestListWriter, ManifestWriterBuilder, Operation, Snapshot, SnapshotReference,
-    SnapshotRetention, Struct, Summary, MAIN_BRANCH,
+    DataContentType, DataFile, FormatVersion, Manifest, ManifestContentType, ManifestFile,
+    ManifestListWriter, ManifestWriter, ManifestWriterBuilder, Operation, PartitionSpec, SchemaRef,
+    Snapshot, SnapshotRef, SnapshotReference, SnapshotRetention, Struct, Summary, MAIN_BRANCH,
 };
 use iceberg::table::Table;
 use iceberg::{TableRequirement, TableUpdate};
@@ -147,211 +148,36 @@ impl<'a> SnapshotProducer<'a> {
         let table = self.table;
         let md = table.metadata();
         let ident = table.identifier().to_string();
-        let format = md.format_version();
-        if format == FormatVersion::V3 {
-            return Err(Error::option(
-                "format-version",
-                format!(
-                    "table '{ident}' is format version 3; icehelper writes versions 1 and 2 only"
-                ),
-            ));
-        }
-        let retention = crate::catalog::table_refs(md)?
-            .get(&self.branch)
-            .map(|r| r.retention.clone())
-            .unwrap_or(SnapshotRetention::Branch {
-                min_snapshots_to_keep: None,
-                max_snapshot_age_ms: None,
-                max_ref_age_ms: None,
-            });
-        if !matches!(retention, SnapshotRetention::Branch { .. }) {
-            return Err(Error::option(
-                "branch",
-                format!(
-                    "'{}' is a tag of table '{ident}'; only branches take new snapshots",
-                    self.branch
-                ),
-            ));
-        }
-        let io = table.file_io();
+        let retention = self.branch_retention(&ident)?;
         let parent = md.snapshot_for_ref(&self.branch).cloned();
         let parent_id = parent.as_ref().map(|s| s.snapshot_id());
         let snapshot_id = unique_snapshot_id(table);
-        let sequence_number = if format == FormatVersion::V1 {
+        let sequence_number = if md.format_version() == FormatVersion::V1 {
             0
         } else {
             md.next_sequence_number()
         };
-        let commit_uuid = uuid::Uuid::now_v7();
-        let meta_dir = metadata_dir(table);
-        let mut staged = Vec::new();
-        let mut counter = 0u32;
-        let mut next_manifest_path = || {
-            counter += 1;
-            format!("{meta_dir}/{commit_uuid}-m{counter}.avro")
-        };
+        let mut staging = Staging::new(table, snapshot_id);
+        let mut tally = Tally::default();
 
-        let parent_manifests: Vec<ManifestFile> = match &parent {
-            Some(s) => table
-                .manifest_list_reader(s)
-                .load()
-                .await?
-                .entries()
-                .to_vec(),
-            None => Vec::new(),
-        };
-
-        // Which manifests list a removed file: read (once each) only those that may.
-        let mut keep: Vec<ManifestFile> = Vec::new();
-        let mut to_scan: Vec<ManifestFile> = Vec::new();
-        for mf in parent_manifests {
-            let live = mf.has_added_files() || mf.has_existing_files();
-            if !live {
-                continue; // only DELETED entries of an earlier snapshot: history, not state
-            }
-            if !self.removed.is_empty() && live {
-                to_scan.push(mf);
-            } else {
-                keep.push(mf);
-            }
-        }
-        let scanned: Vec<(ManifestFile, iceberg::spec::Manifest)> = stream::iter(to_scan)
-            .map(|mf| async move {
-                let m = mf.load_manifest(io).await?;
-                Ok::<_, Error>((mf, m))
-            })
-            .buffered(MANIFEST_READ_CONCURRENCY)
-            .try_collect()
+        let (mut keep, scanned) = self.manifests_to_scan(parent.as_ref()).await?;
+        let rewritten = self
+            .rewrite_removed(&mut staging, &mut tally, scanned, &mut keep, &ident)
+            .await?;
+        let new_manifests = self.write_added(&mut staging, &mut tally, &ident).await?;
+        // The manifest list: new manifests first, then rewritten, then carried over.
+        let list_path = staging
+            .write_manifest_list(
+                parent_id,
+                sequence_number,
+                new_manifests.into_iter().chain(rewritten).chain(keep),
+            )
             .await?;
 
-        let mut counts = ChangeCounts::default();
-        let mut summary = SummaryCounts::default();
-        let mut partitions: HashSet<(i32, Struct)> = HashSet::new();
-        let mut found: HashSet<String> = HashSet::new();
-        let mut rewritten: Vec<ManifestFile> = Vec::new();
-        let schema = md.current_schema().clone();
-        for (mf, manifest) in scanned {
-            let hits = manifest
-                .entries()
-                .iter()
-                .any(|e| e.is_alive() && self.removed.contains(e.file_path()));
-            if !hits {
-                keep.push(mf);
-                continue;
-            }
-            let spec = md
-                .partition_spec_by_id(mf.partition_spec_id)
-                .ok_or_else(|| {
-                    Error::option(
-                        "partition-spec",
-                        format!(
-                            "manifest {} names unknown spec {}",
-                            mf.manifest_path, mf.partition_spec_id
-                        ),
-                    )
-                })?
-                .as_ref()
-                .clone();
-            let path = next_manifest_path();
-            let builder = ManifestWriterBuilder::new(
-                io.new_output(&path)?,
-                Some(snapshot_id),
-                schema.clone(),
-                spec,
-            );
-            let mut writer = match (format, mf.content) {
-                (FormatVersion::V1, _) => builder.build_v1(),
-                (_, ManifestContentType::Data) => builder.build_v2_data(),
-                (_, ManifestContentType::Deletes) => builder.build_v2_deletes(),
-            };
-            for entry in manifest.entries() {
-                if !entry.is_alive() {
-                    continue;
-                }
-                let file = entry.data_file().clone();
-                let seq = entry.sequence_number().unwrap_or(0);
-                let file_seq = entry.file_sequence_number.or(Some(seq));
-                if self.removed.contains(file.file_path()) {
-                    found.insert(file.file_path().to_string());
-                    counts.count_removed(&file);
-                    summary.removed(&file);
-                    partitions.insert((mf.partition_spec_id, file.partition().clone()));
-                    writer.add_delete_file(file, seq, file_seq)?;
-                } else {
-                    let added_by = entry.snapshot_id().unwrap_or(mf.added_snapshot_id);
-                    writer.add_existing_file(file, added_by, seq, file_seq)?;
-                }
-            }
-            staged.push(path);
-            rewritten.push(writer.write_manifest_file().await?);
-        }
-        if let Some(missing) = self.removed.iter().find(|p| !found.contains(*p)) {
-            delete_all(io, &staged).await;
-            return Err(Error::CommitConflict {
-                table: ident,
-                reason: format!(
-                    "file {missing} is no longer live on branch '{}' (removed by another commit)",
-                    self.branch
-                ),
-            });
-        }
-
-        // New manifests for the added files, in the default spec.
-        let spec = md.default_partition_spec().as_ref().clone();
-        let mut new_manifests = Vec::new();
-        for (files, content) in [
-            (&self.added_data, ManifestContentType::Data),
-            (&self.added_deletes, ManifestContentType::Deletes),
-        ] {
-            if files.is_empty() {
-                continue;
-            }
-            if format == FormatVersion::V1 && content == ManifestContentType::Deletes {
-                delete_all(io, &staged).await;
-                return Err(Error::option(
-                    "format-version",
-                    format!("table '{ident}' is format version 1, which has no delete files"),
-                ));
-            }
-            let path = next_manifest_path();
-            let builder = ManifestWriterBuilder::new(
-                io.new_output(&path)?,
-                Some(snapshot_id),
-                schema.clone(),
-                spec.clone(),
-            );
-            let mut writer = match (format, content) {
-                (FormatVersion::V1, _) => builder.build_v1(),
-                (_, ManifestContentType::Data) => builder.build_v2_data(),
-                (_, ManifestContentType::Deletes) => builder.build_v2_deletes(),
-            };
-            for file in files {
-                counts.count_added(file);
-                summary.added(file);
-                partitions.insert((spec.spec_id(), file.partition().clone()));
-                let seq = match (content, self.data_sequence_number) {
-                    (ManifestContentType::Data, Some(s)) if format != FormatVersion::V1 => s,
-                    _ => -1,
-                };
-                writer.add_file(file.clone(), seq)?;
-            }
-            staged.push(path);
-            new_manifests.push(writer.write_manifest_file().await?);
-        }
-
-        // The manifest list: new manifests first, then rewritten, then carried over.
-        let list_path = format!("{meta_dir}/snap-{snapshot_id}-1-{commit_uuid}.avro");
-        let out = io.new_output(&list_path)?.writer().await?;
-        let mut list = match format {
-            FormatVersion::V1 => ManifestListWriter::v1(out, snapshot_id, parent_id),
-            _ => ManifestListWriter::v2(out, snapshot_id, parent_id, sequence_number),
-        };
-        list.add_manifests(new_manifests.into_iter().chain(rewritten).chain(keep))?;
-        staged.push(list_path.clone());
-        list.close().await?;
-
         let previous = parent.as_ref().map(|s| s.summary());
-        let mut props = summary.into_properties(previous, partitions.len());
+        let mut props = tally
+            .summary
+            .into_properties(previous, tally.partitions.len());
         props.extend(self.extra_summary);
         let snapshot = Snapshot::builder()
             .with_snapshot_id(snapshot_id)
@@ -384,15 +210,300 @@ impl<'a> SnapshotProducer<'a> {
                     reference: SnapshotReference::new(snapshot_id, retention),
                 },
             ],
-            staged_files: staged,
+            staged_files: staging.staged,
         };
         Ok(ProducedSnapshot {
             change,
             snapshot_id,
             parent_snapshot_id: parent_id,
             sequence_number,
-            counts,
+            counts: tally.counts,
         })
+    }
+
+    /// The retention of the branch to commit to (a new branch's is the default), refusing
+    /// format v3 tables and tags.
+    fn branch_retention(&self, ident: &str) -> Result<SnapshotRetention> {
+        let md = self.table.metadata();
+        if md.format_version() == FormatVersion::V3 {
+            return Err(Error::option(
+                "format-version",
+                format!(
+                    "table '{ident}' is format version 3; icehelper writes versions 1 and 2 only"
+                ),
+            ));
+        }
+        let retention = crate::catalog::table_refs(md)?
+            .get(&self.branch)
+            .map(|r| r.retention.clone())
+            .unwrap_or(SnapshotRetention::Branch {
+                min_snapshots_to_keep: None,
+                max_snapshot_age_ms: None,
+                max_ref_age_ms: None,
+            });
+        if !matches!(retention, SnapshotRetention::Branch { .. }) {
+            return Err(Error::option(
+                "branch",
+                format!(
+                    "'{}' is a tag of table '{ident}'; only branches take new snapshots",
+                    self.branch
+                ),
+            ));
+        }
+        Ok(retention)
+    }
+
+    /// The parent's live manifests: those kept as they are, and those read (once each, only
+    /// when files are removed) because they may list a removed file.
+    async fn manifests_to_scan(
+        &self,
+        parent: Option<&SnapshotRef>,
+    ) -> Result<(Vec<ManifestFile>, Vec<(ManifestFile, Manifest)>)> {
+        let io = self.table.file_io();
+        let parent_manifests: Vec<ManifestFile> = match parent {
+            Some(s) => self
+                .table
+                .manifest_list_reader(s)
+                .load()
+                .await?
+                .entries()
+                .to_vec(),
+            None => Vec::new(),
+        };
+        let mut keep: Vec<ManifestFile> = Vec::new();
+        let mut to_scan: Vec<ManifestFile> = Vec::new();
+        for mf in parent_manifests {
+            let live = mf.has_added_files() || mf.has_existing_files();
+            if !live {
+                continue; // only DELETED entries of an earlier snapshot: history, not state
+            }
+            if !self.removed.is_empty() && live {
+                to_scan.push(mf);
+            } else {
+                keep.push(mf);
+            }
+        }
+        let scanned: Vec<(ManifestFile, Manifest)> = stream::iter(to_scan)
+            .map(|mf| async move {
+                let m = mf.load_manifest(io).await?;
+                Ok::<_, Error>((mf, m))
+            })
+            .buffered(MANIFEST_READ_CONCURRENCY)
+            .try_collect()
+            .await?;
+        Ok((keep, scanned))
+    }
+
+    /// Rewrites each scanned manifest that lists a removed file (the others go to `keep`);
+    /// a removed file no manifest lists is a [`Error::CommitConflict`].
+    async fn rewrite_removed(
+        &self,
+        staging: &mut Staging<'_>,
+        tally: &mut Tally,
+        scanned: Vec<(ManifestFile, Manifest)>,
+        keep: &mut Vec<ManifestFile>,
+        ident: &str,
+    ) -> Result<Vec<ManifestFile>> {
+        let md = self.table.metadata();
+        let mut found: HashSet<String> = HashSet::new();
+        let mut rewritten: Vec<ManifestFile> = Vec::new();
+        for (mf, manifest) in scanned {
+            let hits = manifest
+                .entries()
+                .iter()
+                .any(|e| e.is_alive() && self.removed.contains(e.file_path()));
+            if !hits {
+                keep.push(mf);
+                continue;
+            }
+            let spec = md
+                .partition_spec_by_id(mf.partition_spec_id)
+                .ok_or_else(|| {
+                    Error::option(
+                        "partition-spec",
+                        format!(
+                            "manifest {} names unknown spec {}",
+                            mf.manifest_path, mf.partition_spec_id
+                        ),
+                    )
+                })?
+                .as_ref()
+                .clone();
+            let (path, mut writer) = staging.manifest_writer(spec, mf.content)?;
+            for entry in manifest.entries() {
+                if !entry.is_alive() {
+                    continue;
+                }
+                let file = entry.data_file().clone();
+                let seq = entry.sequence_number().unwrap_or(0);
+                let file_seq = entry.file_sequence_number.or(Some(seq));
+                if self.removed.contains(file.file_path()) {
+                    found.insert(file.file_path().to_string());
+                    tally.removed(mf.partition_spec_id, &file);
+                    writer.add_delete_file(file, seq, file_seq)?;
+                } else {
+                    let added_by = entry.snapshot_id().unwrap_or(mf.added_snapshot_id);
+                    writer.add_existing_file(file, added_by, seq, file_seq)?;
+                }
+            }
+            staging.staged.push(path);
+            rewritten.push(writer.write_manifest_file().await?);
+        }
+        if let Some(missing) = self.removed.iter().find(|p| !found.contains(*p)) {
+            delete_all(staging.io, &staging.staged).await;
+            return Err(Error::CommitConflict {
+                table: ident.to_string(),
+                reason: format!(
+                    "file {missing} is no longer live on branch '{}' (removed by another commit)",
+                    self.branch
+                ),
+            });
+        }
+        Ok(rewritten)
+    }
+
+    /// New manifests for the added data and delete files, in the default spec.
+    async fn write_added(
+        &self,
+        staging: &mut Staging<'_>,
+        tally: &mut Tally,
+        ident: &str,
+    ) -> Result<Vec<ManifestFile>> {
+        let format = staging.format;
+        let spec = self
+            .table
+            .metadata()
+            .default_partition_spec()
+            .as_ref()
+            .clone();
+        let mut new_manifests = Vec::new();
+        for (files, content) in [
+            (&self.added_data, ManifestContentType::Data),
+            (&self.added_deletes, ManifestContentType::Deletes),
+        ] {
+            if files.is_empty() {
+                continue;
+            }
+            if format == FormatVersion::V1 && content == ManifestContentType::Deletes {
+                delete_all(staging.io, &staging.staged).await;
+                return Err(Error::option(
+                    "format-version",
+                    format!("table '{ident}' is format version 1, which has no delete files"),
+                ));
+            }
+            let (path, mut writer) = staging.manifest_writer(spec.clone(), content)?;
+            for file in files {
+                tally.added(spec.spec_id(), file);
+                let seq = match (content, self.data_sequence_number) {
+                    (ManifestContentType::Data, Some(s)) if format != FormatVersion::V1 => s,
+                    _ => -1,
+                };
+                writer.add_file(file.clone(), seq)?;
+            }
+            staging.staged.push(path);
+            new_manifests.push(writer.write_manifest_file().await?);
+        }
+        Ok(new_manifests)
+    }
+}
+
+/// What a snapshot adds and removes, counted as its files are written.
+#[derive(Default)]
+struct Tally {
+    counts: ChangeCounts,
+    summary: SummaryCounts,
+    /// (spec id, partition) of every added or removed file.
+    partitions: HashSet<(i32, Struct)>,
+}
+
+impl Tally {
+    fn added(&mut self, spec_id: i32, file: &DataFile) {
+        self.counts.count_added(file);
+        self.summary.added(file);
+        self.partitions.insert((spec_id, file.partition().clone()));
+    }
+
+    fn removed(&mut self, spec_id: i32, file: &DataFile) {
+        self.counts.count_removed(file);
+        self.summary.removed(file);
+        self.partitions.insert((spec_id, file.partition().clone()));
+    }
+}
+
+/// The files one snapshot writes: numbered manifest paths in the metadata folder, and the
+/// list of what was written (deleted when the snapshot is abandoned).
+struct Staging<'t> {
+    io: &'t FileIO,
+    meta_dir: String,
+    commit_uuid: uuid::Uuid,
+    counter: u32,
+    staged: Vec<String>,
+    snapshot_id: i64,
+    format: FormatVersion,
+    schema: SchemaRef,
+}
+
+impl<'t> Staging<'t> {
+    fn new(table: &'t Table, snapshot_id: i64) -> Self {
+        let md = table.metadata();
+        Staging {
+            io: table.file_io(),
+            meta_dir: metadata_dir(table),
+            commit_uuid: uuid::Uuid::now_v7(),
+            counter: 0,
+            staged: Vec::new(),
+            snapshot_id,
+            format: md.format_version(),
+            schema: md.current_schema().clone(),
+        }
+    }
+
+    /// A writer of the next manifest (in `spec`, of `content`) and its path.
+    fn manifest_writer(
+        &mut self,
+        spec: PartitionSpec,
+        content: ManifestContentType,
+    ) -> Result<(String, ManifestWriter)> {
+        self.counter += 1;
+        let path = format!(
+            "{}/{}-m{}.avro",
+            self.meta_dir, self.commit_uuid, self.counter
+        );
+        let builder = ManifestWriterBuilder::new(
+            self.io.new_output(&path)?,
+            Some(self.snapshot_id),
+            self.schema.clone(),
+            spec,
+        );
+        let writer = match (self.format, content) {
+            (FormatVersion::V1, _) => builder.build_v1(),
+            (_, ManifestContentType::Data) => builder.build_v2_data(),
+            (_, ManifestContentType::Deletes) => builder.build_v2_deletes(),
+        };
+        Ok((path, writer))
+    }
+
+    /// Writes the manifest list and returns its path.
+    async fn write_manifest_list(
+        &mut self,
+        parent_id: Option<i64>,
+        sequence_number: i64,
+        manifests: impl IntoIterator<Item = ManifestFile>,
+    ) -> Result<String> {
+        let snapshot_id = self.snapshot_id;
+        let list_path = format!(
+            "{}/snap-{snapshot_id}-1-{}.avro",
+            self.meta_dir, self.commit_uuid
+        );
+        let out = self.io.new_output(&list_path)?.writer().await?;
+        let mut list = match self.format {
+            FormatVersion::V1 => ManifestListWriter::v1(out, snapshot_id, parent_id),
+            _ => ManifestListWriter::v2(out, snapshot_id, parent_id, sequence_number),
+        };
+        list.add_manifests(manifests.into_iter())?;
+        self.staged.push(list_path.clone());
+        list.close().await?;
+        Ok(list_path)
     }
 }
 
@@ -574,7 +685,7 @@ pub fn unique_snapshot_id(table: &Table) -> i64 {
     }
 }
 
-async fn delete_all(io: &iceberg::io::FileIO, files: &[String]) {
+async fn delete_all(io: &FileIO, files: &[String]) {
     for f in files {
         let _ = io.delete(f).await;
     }

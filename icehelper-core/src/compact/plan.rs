@@ -5,8 +5,9 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use futures::TryStreamExt;
+use iceberg::expr::Predicate;
 use iceberg::scan::FileScanTask;
-use iceberg::spec::Struct;
+use iceberg::spec::{SnapshotRef, Struct, TableMetadata};
 use iceberg::table::Table;
 use serde::Serialize;
 
@@ -17,11 +18,7 @@ use crate::partition;
 
 /// The grouping key of a file written under the older spec `spec_id`: its partition values for
 /// the fields (same source column, same transform) the current spec also has.
-fn evolved_key(
-    md: &iceberg::spec::TableMetadata,
-    spec_id: i32,
-    partition: Option<&Struct>,
-) -> String {
+fn evolved_key(md: &TableMetadata, spec_id: i32, partition: Option<&Struct>) -> String {
     let (Some(old), current) = (
         md.partition_spec_by_id(spec_id),
         md.default_partition_spec(),
@@ -44,7 +41,7 @@ fn evolved_key(
 /// The partition fields of `partition` (in the unified naming) whose old-spec field the
 /// current spec shares.
 fn shared_fields(
-    md: &iceberg::spec::TableMetadata,
+    md: &TableMetadata,
     spec_id: i32,
     partition: &serde_json::Map<String, serde_json::Value>,
 ) -> serde_json::Map<String, serde_json::Value> {
@@ -181,6 +178,36 @@ pub(crate) fn expected_output_files(input: u64, target: u64, min: u64, max: u64)
     }
 }
 
+/// The file sizes a plan works with: files under `min` or over `max` are rewritten into files
+/// of about `target`.
+#[derive(Debug, Clone, Copy)]
+struct Sizes {
+    target: u64,
+    min: u64,
+    max: u64,
+}
+
+impl Sizes {
+    /// The options' sizes, the target defaulting to the table's.
+    fn of(table: &Table, options: &CompactOptions) -> Result<Sizes> {
+        let target = match options.target_file_size {
+            Some(t) => t,
+            None => crate::health::target_file_size(table)?,
+        };
+        let min = options.min_file_size.unwrap_or(target * 3 / 4);
+        let max = options.max_file_size.unwrap_or(target * 9 / 5);
+        if !(min <= target && target <= max) {
+            return Err(Error::option(
+                "target-file-size-bytes",
+                format!("need min-file-size ({min}) <= target-file-size ({target}) <= max-file-size ({max})"),
+            ));
+        }
+        Ok(Sizes { target, min, max })
+    }
+}
+
+/// Plans a compaction of the branch's files: selects, groups and bin-packs them, reading nothing
+/// but metadata.
 pub(crate) async fn plan(table: &Table, options: &CompactOptions) -> Result<CompactPlan> {
     let md = table.metadata();
     let ident = table.identifier().to_string();
@@ -188,18 +215,7 @@ pub(crate) async fn plan(table: &Table, options: &CompactOptions) -> Result<Comp
         .branch
         .clone()
         .unwrap_or_else(|| iceberg::spec::MAIN_BRANCH.to_string());
-    let target = match options.target_file_size {
-        Some(t) => t,
-        None => crate::health::target_file_size(table)?,
-    };
-    let min = options.min_file_size.unwrap_or(target * 3 / 4);
-    let max = options.max_file_size.unwrap_or(target * 9 / 5);
-    if !(min <= target && target <= max) {
-        return Err(Error::option(
-            "target-file-size-bytes",
-            format!("need min-file-size ({min}) <= target-file-size ({target}) <= max-file-size ({max})"),
-        ));
-    }
+    let sizes = Sizes::of(table, options)?;
     if options.min_input_files == 0 {
         return Err(Error::option("min-input-files", "must be at least 1"));
     }
@@ -219,16 +235,62 @@ pub(crate) async fn plan(table: &Table, options: &CompactOptions) -> Result<Comp
             branch,
             snapshot_id: None,
             sequence_number: 0,
-            target_file_size: target,
-            min_file_size: min,
-            max_file_size: max,
+            target_file_size: sizes.target,
+            min_file_size: sizes.min,
+            max_file_size: sizes.max,
             total_data_files: 0,
             groups: Vec::new(),
             delete_targets: HashMap::new(),
         });
     };
 
-    // Every data file with the delete files that apply to it (iceberg's delete index).
+    let (tasks, matching) = scan(table, &snapshot, filter).await?;
+    // iceberg's scan tasks do not carry the data file's spec: take it from the manifests
+    let spec_of: HashMap<String, i32> = crate::files::live_files(table, &snapshot)
+        .await?
+        .into_iter()
+        .filter(|f| f.content() == iceberg::spec::DataContentType::Data)
+        .map(|f| (f.file.file_path().to_string(), f.spec_id))
+        .collect();
+    let delete_targets = delete_targets(&tasks);
+    let total_data_files = tasks.len();
+    let by_partition = select(table, options, sizes, tasks, matching.as_ref(), &spec_of)?;
+    let mut groups = bin_pack(table, options, sizes, by_partition);
+    if let Some(limit) = options.max_files {
+        let mut taken = 0;
+        groups.retain(|g| {
+            if taken + g.input_files <= limit {
+                taken += g.input_files;
+                true
+            } else {
+                false
+            }
+        });
+    }
+    for (i, g) in groups.iter_mut().enumerate() {
+        g.index = i;
+    }
+    Ok(CompactPlan {
+        table: ident,
+        branch,
+        snapshot_id: Some(snapshot.snapshot_id()),
+        sequence_number: snapshot.sequence_number(),
+        target_file_size: sizes.target,
+        min_file_size: sizes.min,
+        max_file_size: sizes.max,
+        total_data_files,
+        groups,
+        delete_targets,
+    })
+}
+
+/// Every data file of the snapshot with the delete files that apply to it (iceberg's delete
+/// index), and the paths of those that may hold rows matching `filter`, if any.
+async fn scan(
+    table: &Table,
+    snapshot: &SnapshotRef,
+    filter: Option<Predicate>,
+) -> Result<(Vec<FileScanTask>, Option<HashSet<String>>)> {
     let tasks: Vec<FileScanTask> = table
         .scan()
         .snapshot_id(snapshot.snapshot_id())
@@ -254,15 +316,13 @@ pub(crate) async fn plan(table: &Table, options: &CompactOptions) -> Result<Comp
                 .await?,
         ),
     };
-    // iceberg's scan tasks do not carry the data file's spec: take it from the manifests
-    let spec_of: HashMap<String, i32> = crate::files::live_files(table, &snapshot)
-        .await?
-        .into_iter()
-        .filter(|f| f.content() == iceberg::spec::DataContentType::Data)
-        .map(|f| (f.file.file_path().to_string(), f.spec_id))
-        .collect();
+    Ok((tasks, matching))
+}
+
+/// For each delete file, the data files it applies to.
+fn delete_targets(tasks: &[FileScanTask]) -> HashMap<String, HashSet<String>> {
     let mut delete_targets: HashMap<String, HashSet<String>> = HashMap::new();
-    for t in &tasks {
+    for t in tasks {
         for d in &t.deletes {
             delete_targets
                 .entry(d.file_path.clone())
@@ -270,13 +330,24 @@ pub(crate) async fn plan(table: &Table, options: &CompactOptions) -> Result<Comp
                 .insert(t.data_file_path.clone());
         }
     }
-    let total_data_files = tasks.len();
-    let default_spec = md.default_partition_spec_id();
+    delete_targets
+}
 
-    // Select, then group by (spec, partition).
+/// The files to rewrite (matching the filter; too small, too large, with too many deletes or
+/// in an older spec), by (spec, partition).
+fn select(
+    table: &Table,
+    options: &CompactOptions,
+    sizes: Sizes,
+    tasks: Vec<FileScanTask>,
+    matching: Option<&HashSet<String>>,
+    spec_of: &HashMap<String, i32>,
+) -> Result<BTreeMap<(i32, String), Vec<FileScanTask>>> {
+    let md = table.metadata();
+    let default_spec = md.default_partition_spec_id();
     let mut by_partition: BTreeMap<(i32, String), Vec<FileScanTask>> = BTreeMap::new();
     for mut t in tasks {
-        if let Some(m) = &matching {
+        if let Some(m) = matching {
             if !m.contains(&t.data_file_path) {
                 continue;
             }
@@ -293,8 +364,8 @@ pub(crate) async fn plan(table: &Table, options: &CompactOptions) -> Result<Comp
 
         let size = t.file_size_in_bytes;
         let selected = options.rewrite_all
-            || size < min
-            || size > max
+            || size < sizes.min
+            || size > sizes.max
             || t.deletes.len() >= options.delete_file_threshold
             || spec_id != default_spec;
         if !selected {
@@ -312,13 +383,24 @@ pub(crate) async fn plan(table: &Table, options: &CompactOptions) -> Result<Comp
         };
         by_partition.entry((spec_id, key)).or_default().push(t);
     }
+    Ok(by_partition)
+}
 
+/// Each partition's files packed first-fit decreasing into groups of at most
+/// `max-file-group-size-bytes`, keeping the groups worth rewriting.
+fn bin_pack(
+    table: &Table,
+    options: &CompactOptions,
+    sizes: Sizes,
+    by_partition: BTreeMap<(i32, String), Vec<FileScanTask>>,
+) -> Vec<FileGroup> {
+    let md = table.metadata();
+    let default_spec = md.default_partition_spec_id();
     let max_group = options.max_file_group_size;
     let mut evolved_partition: HashMap<(i32, String), serde_json::Map<String, serde_json::Value>> =
         HashMap::new();
     let mut groups = Vec::new();
     for ((spec_id, key), mut files) in by_partition {
-        // first-fit decreasing into groups of at most max-file-group-size-bytes
         files.sort_by_key(|f| std::cmp::Reverse(f.file_size_in_bytes));
         let mut bins: Vec<(u64, Vec<FileScanTask>)> = Vec::new();
         for f in files {
@@ -339,74 +421,61 @@ pub(crate) async fn plan(table: &Table, options: &CompactOptions) -> Result<Comp
             let wrong_spec = spec_id != default_spec;
             let worth = options.rewrite_all
                 || (n > 1 && n >= options.min_input_files)
-                || (n > 1 && bytes > target)
+                || (n > 1 && bytes > sizes.target)
                 || bytes > max_group
                 || too_many_deletes
                 || wrong_spec;
             if !worth {
                 continue;
             }
-            let first = &files[0];
-            let spec = md.partition_spec_by_id(spec_id).cloned();
-            let partition_value = first.partition.clone().unwrap_or_else(Struct::empty);
-            let unified = partition::unified_fields(md, Some(&[spec_id]));
-            let values = partition::project(&unified, spec.as_deref(), &partition_value);
-            let mut partition_json: serde_json::Map<_, _> = unified
-                .iter()
-                .zip(values.iter())
-                .map(|(f, v)| (f.name.clone(), partition::value_to_json(f, v.as_ref())))
-                .collect();
+            let mut group = file_group(md, spec_id, bytes, files, sizes);
             if wrong_spec {
                 // the group spans old partitions: show only what they share with the current spec
                 let shared = evolved_partition
                     .entry((spec_id, key.clone()))
-                    .or_insert_with(|| shared_fields(md, spec_id, &partition_json));
-                partition_json = shared.clone();
+                    .or_insert_with(|| shared_fields(md, spec_id, &group.partition));
+                group.partition = shared.clone();
             }
-            let deletes: HashSet<&str> = files
-                .iter()
-                .flat_map(|f| f.deletes.iter().map(|d| d.file_path.as_str()))
-                .collect();
-            groups.push(FileGroup {
-                index: 0,
-                spec_id,
-                partition: partition_json,
-                input_files: n,
-                input_bytes: bytes,
-                input_records: files.iter().map(|f| f.record_count.unwrap_or(0)).sum(),
-                delete_files: deletes.len(),
-                expected_output_files: expected_output_files(bytes, target, min, max),
-                partition_value,
-                tasks: files,
-            });
+            groups.push(group);
         }
     }
-    if let Some(limit) = options.max_files {
-        let mut taken = 0;
-        groups.retain(|g| {
-            if taken + g.input_files <= limit {
-                taken += g.input_files;
-                true
-            } else {
-                false
-            }
-        });
+    groups
+}
+
+/// A group of files of one spec and partition, described by their first file's partition.
+fn file_group(
+    md: &TableMetadata,
+    spec_id: i32,
+    bytes: u64,
+    files: Vec<FileScanTask>,
+    sizes: Sizes,
+) -> FileGroup {
+    let first = &files[0];
+    let spec = md.partition_spec_by_id(spec_id).cloned();
+    let partition_value = first.partition.clone().unwrap_or_else(Struct::empty);
+    let unified = partition::unified_fields(md, Some(&[spec_id]));
+    let values = partition::project(&unified, spec.as_deref(), &partition_value);
+    let partition_json: serde_json::Map<_, _> = unified
+        .iter()
+        .zip(values.iter())
+        .map(|(f, v)| (f.name.clone(), partition::value_to_json(f, v.as_ref())))
+        .collect();
+    let deletes: HashSet<&str> = files
+        .iter()
+        .flat_map(|f| f.deletes.iter().map(|d| d.file_path.as_str()))
+        .collect();
+    FileGroup {
+        index: 0,
+        spec_id,
+        partition: partition_json,
+        input_files: files.len(),
+        input_bytes: bytes,
+        input_records: files.iter().map(|f| f.record_count.unwrap_or(0)).sum(),
+        delete_files: deletes.len(),
+        expected_output_files: expected_output_files(bytes, sizes.target, sizes.min, sizes.max),
+        partition_value,
+        tasks: files,
     }
-    for (i, g) in groups.iter_mut().enumerate() {
-        g.index = i;
-    }
-    Ok(CompactPlan {
-        table: ident,
-        branch,
-        snapshot_id: Some(snapshot.snapshot_id()),
-        sequence_number: snapshot.sequence_number(),
-        target_file_size: target,
-        min_file_size: min,
-        max_file_size: max,
-        total_data_files,
-        groups,
-        delete_targets,
-    })
 }
 
 #[cfg(test)]

@@ -100,124 +100,217 @@ fn predecessor(schema: &Schema, path: &str) -> Option<Option<String>> {
     })
 }
 
-/// Generates the migration from `left` to `right`, pairing fields the given way.
-pub fn generate(left: &SchemaSide, right: &SchemaSide, matched_by: MatchedBy) -> Generated {
-    let diff = diff_matched_by(left, right, matched_by);
-    let (l, r) = (left.schema, right.schema);
-    let right_path = |c: &crate::schema_diff::Change| -> String {
-        match c.field_id {
-            Some(id) => r.name_by_field_id(id).unwrap_or(&c.path).to_string(),
-            None => c.path.clone(),
-        }
-    };
-    let left_path = |c: &crate::schema_diff::Change| -> String {
-        match c.field_id {
-            Some(id) => l.name_by_field_id(id).unwrap_or(&c.path).to_string(),
-            None => c.path.clone(),
-        }
-    };
-    let right_order: HashMap<String, usize> = crate::inspect::flatten_schema(r)
-        .into_iter()
-        .enumerate()
-        .map(|(i, f)| (f.path, i))
-        .collect();
-    let order_of = |p: &str| right_order.get(p).copied().unwrap_or(usize::MAX);
+/// The two schemas a migration is generated between, with RIGHT's field order.
+struct Schemas<'s> {
+    left: &'s Schema,
+    right: &'s Schema,
+    /// Each RIGHT path's position in RIGHT's flattened schema.
+    right_order: HashMap<String, usize>,
+}
 
-    let mut unsupported = Vec::new();
-    let mut drops = Vec::new();
-    let mut renames: Vec<(usize, Change)> = Vec::new();
-    let mut updates = Vec::new();
-    let mut adds: Vec<(String, Option<Option<String>>)> = Vec::new();
-    let mut moves: BTreeSet<(usize, String)> = BTreeSet::new();
-    let mut identifier = false;
-    for c in &diff.changes {
+impl<'s> Schemas<'s> {
+    fn new(left: &'s Schema, right: &'s Schema) -> Self {
+        let right_order = crate::inspect::flatten_schema(right)
+            .into_iter()
+            .enumerate()
+            .map(|(i, f)| (f.path, i))
+            .collect();
+        Schemas {
+            left,
+            right,
+            right_order,
+        }
+    }
+
+    /// The changed field's path in RIGHT (the diff's path when matched by name).
+    fn right_path(&self, c: &crate::schema_diff::Change) -> String {
+        match c.field_id {
+            Some(id) => self
+                .right
+                .name_by_field_id(id)
+                .unwrap_or(&c.path)
+                .to_string(),
+            None => c.path.clone(),
+        }
+    }
+
+    /// The changed field's path in LEFT (the diff's path when matched by name).
+    fn left_path(&self, c: &crate::schema_diff::Change) -> String {
+        match c.field_id {
+            Some(id) => self
+                .left
+                .name_by_field_id(id)
+                .unwrap_or(&c.path)
+                .to_string(),
+            None => c.path.clone(),
+        }
+    }
+
+    /// A RIGHT path's position in RIGHT (last when RIGHT has no such path).
+    fn order_of(&self, path: &str) -> usize {
+        self.right_order.get(path).copied().unwrap_or(usize::MAX)
+    }
+}
+
+/// The diff's schema changes, sorted into the groups the migration lists in order.
+#[derive(Default)]
+struct Groups {
+    unsupported: Vec<String>,
+    drops: Vec<Change>,
+    /// With the depth of the renamed path, to rename the deepest first.
+    renames: Vec<(usize, Change)>,
+    updates: Vec<Change>,
+    /// RIGHT path and its [`predecessor`].
+    adds: Vec<(String, Option<Option<String>>)>,
+    /// RIGHT order and path.
+    moves: BTreeSet<(usize, String)>,
+    identifier: bool,
+}
+
+impl Groups {
+    fn of(diff: &SchemaDiff, s: &Schemas) -> Self {
+        let mut groups = Groups::default();
+        for c in &diff.changes {
+            groups.sort_in(c, s);
+        }
+        groups
+    }
+
+    fn sort_in(&mut self, c: &crate::schema_diff::Change, s: &Schemas) {
+        let r = s.right;
         match c.kind {
-            ChangeKind::Dropped => drops.push(Change::DropColumn {
-                column: left_path(c),
+            ChangeKind::Dropped => self.drops.push(Change::DropColumn {
+                column: s.left_path(c),
             }),
             ChangeKind::Renamed => {
-                let from = left_path(c);
-                let to = leaf(&right_path(c)).to_string();
-                renames.push((from.matches('.').count(), Change::RenameColumn { from, to }));
+                let from = s.left_path(c);
+                let to = leaf(&s.right_path(c)).to_string();
+                self.renames
+                    .push((from.matches('.').count(), Change::RenameColumn { from, to }));
             }
             ChangeKind::TypePromoted => {
-                let path = right_path(c);
+                let path = s.right_path(c);
                 match r.field_by_name(&path).map(|f| f.field_type.as_ref()) {
-                    Some(t @ Type::Primitive(_)) => updates.push(Change::WidenType {
+                    Some(t @ Type::Primitive(_)) => self.updates.push(Change::WidenType {
                         column: path,
                         to: type_to_string(t),
                     }),
-                    _ => unsupported.push(format!("type of '{path}' changed")),
+                    _ => self.unsupported.push(format!("type of '{path}' changed")),
                 }
             }
-            ChangeKind::MadeOptional => updates.push(Change::MakeOptional {
-                column: right_path(c),
+            ChangeKind::MadeOptional => self.updates.push(Change::MakeOptional {
+                column: s.right_path(c),
             }),
             ChangeKind::DocChanged => {
-                let path = right_path(c);
+                let path = s.right_path(c);
                 match r.field_by_name(&path).and_then(|f| f.doc.clone()) {
-                    Some(doc) => updates.push(Change::UpdateDoc { column: path, doc }),
-                    None => unsupported.push(format!("the doc of '{path}' was removed")),
+                    Some(doc) => self.updates.push(Change::UpdateDoc { column: path, doc }),
+                    None => self
+                        .unsupported
+                        .push(format!("the doc of '{path}' was removed")),
                 }
             }
-            ChangeKind::Added => {
-                let path = right_path(c);
-                match r.field_by_name(&path) {
-                    Some(f) if f.required && f.initial_default.is_none() => {
-                        unsupported.push(format!(
-                        "'{path}' is a new required column (only optional columns can be added)"
-                    ))
-                    }
-                    Some(_) => adds.push((path.clone(), predecessor(r, &path))),
-                    None => unsupported.push(format!("'{path}' was added")),
-                }
-            }
-            ChangeKind::Moved => {
-                let path = right_path(c);
-                let lp = left_path(c);
-                let cross = c.field_id.is_some() && {
-                    let lparent = parent_path(&lp).and_then(|p| l.field_id_by_name(p));
-                    let rparent = parent_path(&path).and_then(|p| r.field_id_by_name(p));
-                    lparent != rparent
-                };
-                if cross {
-                    unsupported.push(format!(
-                        "'{lp}' moved to another struct as '{path}' (a migration moves columns among their siblings only)"
-                    ));
-                } else {
-                    moves.insert((order_of(&path), path));
-                }
-            }
-            ChangeKind::IdentifierFieldsChanged => identifier = true,
-            ChangeKind::TypeIncompatible => unsupported.push(format!(
+            ChangeKind::Added => self.added(s.right_path(c), r),
+            ChangeKind::Moved => self.moved(c, s),
+            ChangeKind::IdentifierFieldsChanged => self.identifier = true,
+            ChangeKind::TypeIncompatible => self.unsupported.push(format!(
                 "'{}' changed type {} -> {} (not an Iceberg promotion: the data must be rewritten)",
                 c.path,
                 c.from.clone().unwrap_or_default(),
                 c.to.clone().unwrap_or_default()
             )),
-            ChangeKind::MadeRequired => unsupported.push(format!(
+            ChangeKind::MadeRequired => self.unsupported.push(format!(
                 "'{}' became required (existing rows may hold nulls)",
                 c.path
             )),
-            ChangeKind::DefaultChanged => {
-                unsupported.push(format!("the default value of '{}' changed", c.path))
-            }
+            ChangeKind::DefaultChanged => self
+                .unsupported
+                .push(format!("the default value of '{}' changed", c.path)),
         }
     }
+
+    fn added(&mut self, path: String, r: &Schema) {
+        match r.field_by_name(&path) {
+            Some(f) if f.required && f.initial_default.is_none() => self.unsupported.push(format!(
+                "'{path}' is a new required column (only optional columns can be added)"
+            )),
+            Some(_) => {
+                let pred = predecessor(r, &path);
+                self.adds.push((path, pred));
+            }
+            None => self.unsupported.push(format!("'{path}' was added")),
+        }
+    }
+
+    fn moved(&mut self, c: &crate::schema_diff::Change, s: &Schemas) {
+        let path = s.right_path(c);
+        let lp = s.left_path(c);
+        let cross = c.field_id.is_some() && {
+            let lparent = parent_path(&lp).and_then(|p| s.left.field_id_by_name(p));
+            let rparent = parent_path(&path).and_then(|p| s.right.field_id_by_name(p));
+            lparent != rparent
+        };
+        if cross {
+            self.unsupported.push(format!(
+                "'{lp}' moved to another struct as '{path}' (a migration moves columns among their siblings only)"
+            ));
+        } else {
+            self.moves.insert((s.order_of(&path), path));
+        }
+    }
+}
+
+/// Generates the migration from `left` to `right`, pairing fields the given way.
+pub fn generate(left: &SchemaSide, right: &SchemaSide, matched_by: MatchedBy) -> Generated {
+    let diff = diff_matched_by(left, right, matched_by);
+    let schemas = Schemas::new(left.schema, right.schema);
+    let Groups {
+        mut unsupported,
+        drops,
+        mut renames,
+        updates,
+        adds,
+        mut moves,
+        identifier,
+    } = Groups::of(&diff, &schemas);
 
     let mut changes = drops;
     renames.sort_by_key(|r| std::cmp::Reverse(r.0));
     changes.extend(renames.into_iter().map(|(_, c)| c));
     changes.extend(updates);
-    // Adds in field-id order (so the new ids come out as RIGHT's when it numbered them the same
-    // way), else in RIGHT order. One placed after a field that is not there yet, or that moves,
-    // is added last and moved with the moves.
+    changes.extend(add_columns(adds, &mut moves, &schemas, matched_by));
+    changes.extend(move_columns(&moves, right.schema));
+    if identifier {
+        changes.push(set_identifier_fields(right.schema));
+    }
+    changes.extend(partition_changes(left, right, matched_by, &mut unsupported));
+    if !diff.sort_order_changes.is_empty() {
+        changes.push(set_sort_order(right));
+    }
+    Generated {
+        changes,
+        unsupported,
+        diff,
+    }
+}
+
+/// The `add-column`s, in field-id order (so the new ids come out as RIGHT's when it numbered
+/// them the same way), else in RIGHT order. One placed after a field that is not there yet, or
+/// that moves, is added last and joins `moves`.
+fn add_columns(
+    mut adds: Vec<(String, Option<Option<String>>)>,
+    moves: &mut BTreeSet<(usize, String)>,
+    s: &Schemas,
+    matched_by: MatchedBy,
+) -> Vec<Change> {
+    let r = s.right;
     let moved_names: BTreeSet<String> = moves.iter().map(|(_, p)| p.clone()).collect();
     let added_paths: BTreeSet<String> = adds.iter().map(|(p, _)| p.clone()).collect();
     match matched_by {
         MatchedBy::FieldId => adds.sort_by_key(|(p, _)| r.field_id_by_name(p).unwrap_or(i32::MAX)),
-        MatchedBy::Name => adds.sort_by_key(|(p, _)| order_of(p)),
+        MatchedBy::Name => adds.sort_by_key(|(p, _)| s.order_of(p)),
     }
+    let mut changes = Vec::new();
     let mut emitted: BTreeSet<String> = BTreeSet::new();
     for (path, pred) in adds {
         let f = r.field_by_name(&path).expect("checked above");
@@ -235,7 +328,7 @@ pub fn generate(left: &SchemaSide, right: &SchemaSide, matched_by: MatchedBy) ->
                 (None, Some(name.clone()))
             }
             _ => {
-                moves.insert((order_of(&path), path.clone()));
+                moves.insert((s.order_of(&path), path.clone()));
                 (None, None)
             }
         };
@@ -250,7 +343,13 @@ pub fn generate(left: &SchemaSide, right: &SchemaSide, matched_by: MatchedBy) ->
             before: None,
         });
     }
-    for (_, path) in &moves {
+    changes
+}
+
+/// The `move-column`s, in RIGHT order, each placed after its RIGHT predecessor.
+fn move_columns(moves: &BTreeSet<(usize, String)>, r: &Schema) -> Vec<Change> {
+    let mut changes = Vec::new();
+    for (_, path) in moves {
         match predecessor(r, path) {
             Some(None) => changes.push(Change::MoveColumn {
                 column: path.clone(),
@@ -267,16 +366,27 @@ pub fn generate(left: &SchemaSide, right: &SchemaSide, matched_by: MatchedBy) ->
             None => {}
         }
     }
-    if identifier {
-        changes.push(Change::SetIdentifierFields {
-            fields: r
-                .identifier_field_ids()
-                .filter_map(|id| r.name_by_field_id(id).map(str::to_string))
-                .collect(),
-        });
-    }
+    changes
+}
 
-    // Partition fields: matched by source column (id or path) and transform.
+fn set_identifier_fields(r: &Schema) -> Change {
+    Change::SetIdentifierFields {
+        fields: r
+            .identifier_field_ids()
+            .filter_map(|id| r.name_by_field_id(id).map(str::to_string))
+            .collect(),
+    }
+}
+
+/// Partition fields removed, then added, matched by source column (id or path) and transform;
+/// a renamed partition field goes to `unsupported`.
+fn partition_changes(
+    left: &SchemaSide,
+    right: &SchemaSide,
+    matched_by: MatchedBy,
+    unsupported: &mut Vec<String>,
+) -> Vec<Change> {
+    let (l, r) = (left.schema, right.schema);
     let source_key = |schema: &Schema, id: i32| -> String {
         match matched_by {
             MatchedBy::FieldId => id.to_string(),
@@ -291,6 +401,7 @@ pub fn generate(left: &SchemaSide, right: &SchemaSide, matched_by: MatchedBy) ->
             .collect::<Vec<_>>()
     };
     let (lspec, rspec) = (live(left.spec), live(right.spec));
+    let mut changes = Vec::new();
     for lf in &lspec {
         let k = (source_key(l, lf.source_id), lf.transform);
         match rspec
@@ -322,37 +433,35 @@ pub fn generate(left: &SchemaSide, right: &SchemaSide, matched_by: MatchedBy) ->
             });
         }
     }
-    if !diff.sort_order_changes.is_empty() {
-        changes.push(Change::SetSortOrder {
-            fields: right
-                .sort_order
-                .fields
-                .iter()
-                .map(|f| SortFieldSpec {
-                    column: r.name_by_field_id(f.source_id).unwrap_or("?").to_string(),
-                    transform: (f.transform != Transform::Identity)
-                        .then(|| f.transform.to_string()),
-                    direction: Some(
-                        match f.direction {
-                            SortDirection::Ascending => "asc",
-                            SortDirection::Descending => "desc",
-                        }
-                        .into(),
-                    ),
-                    null_order: Some(
-                        match f.null_order {
-                            NullOrder::First => "nulls-first",
-                            NullOrder::Last => "nulls-last",
-                        }
-                        .into(),
-                    ),
-                })
-                .collect(),
-        });
-    }
-    Generated {
-        changes,
-        unsupported,
-        diff,
+    changes
+}
+
+/// RIGHT's whole sort order, every field with its direction and null order spelled out.
+fn set_sort_order(right: &SchemaSide) -> Change {
+    let r = right.schema;
+    Change::SetSortOrder {
+        fields: right
+            .sort_order
+            .fields
+            .iter()
+            .map(|f| SortFieldSpec {
+                column: r.name_by_field_id(f.source_id).unwrap_or("?").to_string(),
+                transform: (f.transform != Transform::Identity).then(|| f.transform.to_string()),
+                direction: Some(
+                    match f.direction {
+                        SortDirection::Ascending => "asc",
+                        SortDirection::Descending => "desc",
+                    }
+                    .into(),
+                ),
+                null_order: Some(
+                    match f.null_order {
+                        NullOrder::First => "nulls-first",
+                        NullOrder::Last => "nulls-last",
+                    }
+                    .into(),
+                ),
+            })
+            .collect(),
     }
 }
