@@ -124,31 +124,25 @@ impl<'s> Schemas<'s> {
 
     /// The changed field's path in RIGHT (the diff's path when matched by name).
     fn right_path(&self, c: &crate::schema_diff::Change) -> String {
-        match c.field_id {
-            Some(id) => self
-                .right
-                .name_by_field_id(id)
-                .unwrap_or(&c.path)
-                .to_string(),
-            None => c.path.clone(),
-        }
+        path_in(self.right, c)
     }
 
     /// The changed field's path in LEFT (the diff's path when matched by name).
     fn left_path(&self, c: &crate::schema_diff::Change) -> String {
-        match c.field_id {
-            Some(id) => self
-                .left
-                .name_by_field_id(id)
-                .unwrap_or(&c.path)
-                .to_string(),
-            None => c.path.clone(),
-        }
+        path_in(self.left, c)
     }
 
     /// A RIGHT path's position in RIGHT (last when RIGHT has no such path).
     fn order_of(&self, path: &str) -> usize {
         self.right_order.get(path).copied().unwrap_or(usize::MAX)
+    }
+}
+
+/// The changed field's path in `schema` by its id, else the diff's path.
+fn path_in(schema: &Schema, c: &crate::schema_diff::Change) -> String {
+    match c.field_id {
+        Some(id) => schema.name_by_field_id(id).unwrap_or(&c.path).to_string(),
+        None => c.path.clone(),
     }
 }
 

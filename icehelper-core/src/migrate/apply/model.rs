@@ -6,6 +6,7 @@ use iceberg::spec::{Literal, NestedField, NestedFieldRef, PrimitiveType, Transfo
 
 use crate::migrate::types::TypeSpec;
 
+/// A field of the draft schema (the root is a struct field with id 0), changed in place.
 #[derive(Debug, Clone)]
 pub(crate) struct MField {
     pub(crate) id: i32,
@@ -17,6 +18,7 @@ pub(crate) struct MField {
     pub(crate) write_default: Option<Literal>,
 }
 
+/// A draft field's type, its nested fields owned.
 #[derive(Debug, Clone)]
 pub(crate) enum MType {
     Prim(PrimitiveType),
@@ -25,6 +27,7 @@ pub(crate) enum MType {
     Map(Box<MField>, Box<MField>),
 }
 
+/// One step of a resolved path: a struct child by position, or a list element, map key or value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Step {
     Child(usize),
@@ -172,6 +175,7 @@ impl MType {
     }
 }
 
+/// A field of the draft partition spec.
 #[derive(Debug, Clone)]
 pub(crate) struct PField {
     pub(crate) field_id: i32,
