@@ -170,9 +170,9 @@ pub(crate) struct PartitionHealthArgs {
     /// Measure this branch or tag instead of main
     #[arg(long = "ref", visible_alias = "branch", value_name = "NAME")]
     pub ref_name: Option<String>,
-    /// Files smaller than this count as small [default: 75% of write.target-file-size-bytes]
-    #[arg(long, value_name = "BYTES")]
-    pub small_file_size: Option<u64>,
+    /// Files smaller than this count as small, bytes or with a unit (96MiB) [default: 75% of write.target-file-size-bytes]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub small_file_size: Option<NonZeroU64>,
     /// Exit with code 1 when the table's score is below this (0-100)
     #[arg(long, value_name = "SCORE", value_parser = clap::value_parser!(u8).range(0..=100))]
     pub fail_under: Option<u8>,

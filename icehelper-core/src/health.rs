@@ -228,8 +228,8 @@ impl<'a> PartitionHealth<'a> {
     }
 
     /// Files smaller than this many bytes count as small (default: 75% of the target file size).
-    pub fn with_small_file_size(mut self, bytes: u64) -> Self {
-        self.small_file_size = Some(bytes);
+    pub fn with_small_file_size(mut self, bytes: std::num::NonZeroU64) -> Self {
+        self.small_file_size = Some(bytes.get());
         self
     }
 
@@ -290,16 +290,9 @@ impl<'a> PartitionHealth<'a> {
         })
     }
 
-    /// The small-file threshold: as set (not 0), else 75% of the target.
+    /// The small-file threshold: as set, else 75% of the target.
     fn small_file_threshold(&self, target: u64) -> Result<u64> {
-        match self.small_file_size {
-            Some(0) => Err(Error::option(
-                "small-file-size-bytes",
-                "must be greater than 0",
-            )),
-            Some(n) => Ok(n),
-            None => Ok(target / 4 * 3),
-        }
+        Ok(self.small_file_size.unwrap_or(target / 4 * 3))
     }
 }
 

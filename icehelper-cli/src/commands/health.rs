@@ -15,9 +15,6 @@ pub(super) async fn run(
     args: &PartitionHealthArgs,
 ) -> Result<Outcome> {
     let ident = parse_table_ident(&args.table)?;
-    if args.small_file_size == Some(0) {
-        anyhow::bail!("invalid --small-file-size: must be greater than 0");
-    }
     let cat = open_catalog(catalog).await?;
     let t = cat.load_table(&ident).await?;
     let mut op = PartitionHealth::new(&t);
