@@ -25,7 +25,7 @@ use crate::error::{Error, Result};
 /// commit endpoint. Made once per opened catalog: one HTTP client, and the OAuth2 token and the
 /// `/v1/config` prefix fetched on the first commit and kept (a token the server refuses with
 /// HTTP 401 is fetched again once).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RestCommitter {
     catalog: String,
     uri: String,
@@ -36,8 +36,18 @@ pub struct RestCommitter {
     session: Arc<Mutex<Option<Session>>>,
 }
 
+/// Never prints its properties or token (they hold credentials).
+impl std::fmt::Debug for RestCommitter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RestCommitter")
+            .field("catalog", &self.catalog)
+            .field("uri", &redact_uri(&self.uri))
+            .finish_non_exhaustive()
+    }
+}
+
 /// What a commit needs from the server before it can be sent, fetched once.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 struct Session {
     token: Option<String>,
     prefix: Option<String>,
@@ -396,4 +406,46 @@ fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes())
         .collect::<String>()
         .replace('+', "%20")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use iceberg::CatalogBuilder;
+
+    #[tokio::test]
+    async fn debug_output_holds_no_credential() {
+        let mut props = std::collections::BTreeMap::new();
+        props.insert(
+            "uri".to_string(),
+            "http://u:pw-in-uri@127.0.0.1:1".to_string(),
+        );
+        props.insert("credential".to_string(), "id:s3cr3t".to_string());
+        props.insert("token".to_string(), "t0ken".to_string());
+        let config = CatalogConfig {
+            name: "lake".into(),
+            properties: props,
+            origin: crate::config::ConfigOrigin::Configured,
+        };
+        // any catalog serves: only the committer's own Debug output is looked at
+        let warehouse = HashMap::from([(
+            iceberg::memory::MEMORY_CATALOG_WAREHOUSE.to_string(),
+            "file:///tmp".to_string(),
+        )]);
+        let memory = iceberg::memory::MemoryCatalogBuilder::default()
+            .load("m", warehouse)
+            .await
+            .unwrap();
+        let committer = RestCommitter::new(
+            &config,
+            reqwest::Client::new(),
+            Arc::new(memory),
+            crate::catalog::file_io_for(&config),
+        )
+        .unwrap();
+        let shown = format!("{committer:?}");
+        for secret in ["s3cr3t", "t0ken", "pw-in-uri"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+    }
 }
